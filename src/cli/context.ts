@@ -1,0 +1,93 @@
+// What every command gets: its output streams, environment and clock, the data directory, and
+// the shared parsing of window options.
+
+import { resolve } from 'node:path';
+import { KaizenError } from '../errors.js';
+import { parseTimeBound, parseWeek, type TimeRange } from '../evidence/time.js';
+import { type EmbeddedStore, openEmbeddedStore } from '../store/embedded-store.js';
+
+/** The outside world, injected so that tests drive the CLI without a process. */
+export interface CliDeps {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly now: () => number;
+  /** Writes binary-safe output to a file or stdout; defaults to stdout text. */
+  readonly isTTY?: boolean;
+}
+
+export function processDeps(): CliDeps {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => Date.now(),
+    isTTY: process.stderr.isTTY === true,
+  };
+}
+
+export interface GlobalOptions {
+  data?: string;
+  verbose?: boolean;
+}
+
+/** The data directory: --data, else KAIZEN_DATA, else ./.kaizen. */
+export function dataDirOf(deps: CliDeps, opts: GlobalOptions): string {
+  return resolve(deps.cwd, opts.data ?? deps.env.KAIZEN_DATA ?? '.kaizen');
+}
+
+export function openStore(deps: CliDeps, opts: GlobalOptions, mode: 'read' | 'write'): EmbeddedStore {
+  return openEmbeddedStore({
+    dataDir: dataDirOf(deps, opts),
+    readOnly: mode === 'read',
+    onNotice: (m) => deps.stderr(`notice: ${m}\n`),
+  });
+}
+
+export interface WindowOptions {
+  from?: string;
+  to?: string;
+  week?: string;
+}
+
+/** The window named by --from/--to or --week, or undefined when none was given. */
+export function windowOf(deps: CliDeps, opts: WindowOptions): (TimeRange & { label?: string }) | undefined {
+  if (opts.week !== undefined) {
+    if (opts.from !== undefined || opts.to !== undefined) {
+      throw new KaizenError('KZN_USAGE', '--week cannot be combined with --from/--to');
+    }
+    const w = parseWeek(opts.week, deps.now());
+    return { ...w.range, label: w.label };
+  }
+  if (opts.from === undefined && opts.to === undefined) return undefined;
+  const fromMs = opts.from === undefined ? 0 : parseTimeBound(opts.from, '--from');
+  const toMs = opts.to === undefined ? deps.now() + 1 : parseTimeBound(opts.to, '--to');
+  if (toMs <= fromMs) throw new KaizenError('KZN_TIME_INVALID', `--to must be after --from (got ${opts.from} → ${opts.to})`);
+  return { fromMs, toMs };
+}
+
+/** The whole span of a store's days, for commands given no window. */
+export function everything(days: readonly string[]): TimeRange {
+  if (days.length === 0) return { fromMs: 0, toMs: 0 };
+  return { fromMs: Date.parse(`${days[0]}T00:00:00Z`), toMs: Date.parse(`${days[days.length - 1]}T00:00:00Z`) + 86_400_000 };
+}
+
+/** Collects a repeatable option's values. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Prints progress on stderr when it is a terminal, at most every 250 ms. */
+export function progressPrinter(deps: CliDeps, label: string): (done: number, total?: number) => void {
+  let last = 0;
+  return (done, total) => {
+    const t = deps.now();
+    if (t - last < 250 && done !== total) return;
+    last = t;
+    const of = total === undefined ? '' : ` / ${total}`;
+    if (deps.isTTY === true) deps.stderr(`\r${label}: ${done}${of}   `);
+    if (done === total && deps.isTTY === true) deps.stderr('\n');
+  };
+}

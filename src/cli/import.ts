@@ -1,0 +1,160 @@
+// `kaizen import FILE`: events (JSON Lines) or receipts (N-Quads, TriG) into the store, all or
+// nothing unless --skip-invalid, then the rollups of the hours it touched.
+
+import { readFileSync, statSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { Parser, type Quad } from 'n3';
+import { KaizenError, quoteInput } from '../errors.js';
+import { type KaizenEvent, parseEventLine } from '../evidence/event.js';
+import { receiptToEvent } from '../evidence/receipt.js';
+import { ensureRollups } from '../query/rollups.js';
+import { type CliDeps, type GlobalOptions, openStore, progressPrinter } from './context.js';
+
+const BATCH = 5000;
+const MAX_REPORTED = 20;
+
+interface ImportOptions {
+  format?: string;
+  skipInvalid?: boolean;
+  rollup?: boolean;
+}
+
+type InputFormat = 'jsonl' | 'nquads' | 'trig';
+
+function formatOf(file: string, given: string | undefined): InputFormat {
+  const f = given ?? ({ '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.json': 'jsonl', '.nq': 'nquads', '.trig': 'trig' } as Record<string, string>)[extname(file).toLowerCase()];
+  if (f === 'jsonl' || f === 'nquads' || f === 'trig') return f;
+  throw new KaizenError('KZN_USAGE', `cannot tell the format of ${file}: expected .jsonl, .nq or .trig, or --format jsonl|nquads|trig`);
+}
+
+function readInput(path: string): string {
+  try {
+    if (statSync(path).isDirectory()) throw new KaizenError('KZN_INPUT_FILE', `${path} is a folder, expected a file`);
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if (error instanceof KaizenError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(error);
+    throw new KaizenError('KZN_INPUT_FILE', `cannot read ${path}: ${why}`, { cause: error });
+  }
+}
+
+/** Validates every line of a JSON Lines file; collects the bad ones instead of stopping at the first. */
+function parseJsonl(text: string): { events: KaizenEvent[]; errors: KaizenError[] } {
+  const events: KaizenEvent[] = [];
+  const errors: KaizenError[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    try {
+      events.push(parseEventLine(line, i + 1));
+    } catch (error) {
+      if (!(error instanceof KaizenError)) throw error;
+      errors.push(error);
+    }
+  }
+  return { events, errors };
+}
+
+/** Reads receipts (N-Quads or TriG) back into the events they record; rollups are rebuilt, not imported. */
+function parseReceipts(text: string, format: InputFormat, file: string): { events: KaizenEvent[]; skipped: number } {
+  let quads: Quad[];
+  try {
+    quads = new Parser({ format: format === 'trig' ? 'TriG' : 'N-Quads' }).parse(text);
+  } catch (error) {
+    const line = (error as { context?: { line?: number } }).context?.line;
+    throw new KaizenError(
+      'KZN_RDF_SYNTAX',
+      `${file}${line === undefined ? '' : ` line ${line}`}: ${(error as Error).message.split('\n')[0]}`,
+      { cause: error },
+    );
+  }
+  const bySubject = new Map<string, Quad[]>();
+  for (const q of quads) {
+    const s = q.subject.value.split('#')[0]!;
+    let list = bySubject.get(s);
+    if (list === undefined) bySubject.set(s, (list = []));
+    list.push(q);
+  }
+  const events: KaizenEvent[] = [];
+  let skipped = 0;
+  for (const [subject, list] of bySubject) {
+    const e = receiptToEvent(list);
+    if (e === undefined) {
+      if (!list.some((q) => q.object.value.endsWith('#HourRollup'))) {
+        throw new KaizenError('KZN_RDF_SYNTAX', `${file}: ${quoteInput(subject)} is not a kaizen event receipt (no known event type, time or component)`);
+      }
+      skipped++;
+    } else events.push(e);
+  }
+  events.sort((a, b) => a.timeMs - b.timeMs);
+  return { events, skipped };
+}
+
+export function registerImport(program: Command, deps: CliDeps): void {
+  program
+    .command('import')
+    .description('import events (JSON Lines) or receipts (N-Quads, TriG) into the store')
+    .argument('<file>', 'a .jsonl file of events, or a .nq / .trig file of receipts')
+    .option('--format <format>', 'jsonl | nquads | trig (default: from the file extension)')
+    .option('--skip-invalid', 'import the valid records of a file that has invalid ones')
+    .option('--no-rollup', 'do not build the rollups of the closed hours touched')
+    .addHelpText(
+      'after',
+      '\nEach line of a .jsonl file is one event (see "The event contract" in the README).\nA file with any invalid record imports nothing unless --skip-invalid; every bad record is reported by line.',
+    )
+    .action(async (file: string, opts: ImportOptions, cmd: Command) => {
+      const global = cmd.optsWithGlobals<GlobalOptions>();
+      const path = resolve(deps.cwd, file);
+      const format = formatOf(path, opts.format);
+      const text = readInput(path);
+      let events: KaizenEvent[];
+      let skippedRollups = 0;
+      if (format === 'jsonl') {
+        const parsed = parseJsonl(text);
+        if (parsed.errors.length > 0) {
+          for (const e of parsed.errors.slice(0, MAX_REPORTED)) deps.stderr(`${file}: ${e.message}\n`);
+          if (parsed.errors.length > MAX_REPORTED) deps.stderr(`${file}: … and ${parsed.errors.length - MAX_REPORTED} more invalid lines\n`);
+          if (opts.skipInvalid !== true) {
+            throw new KaizenError('KZN_EVENT_INVALID', `${file}: ${parsed.errors.length} invalid line(s); nothing was imported`, {
+              hint: 'Fix the lines above, or pass --skip-invalid to import the valid ones.',
+            });
+          }
+          deps.stderr(`${file}: skipping ${parsed.errors.length} invalid line(s)\n`);
+        }
+        events = parsed.events;
+      } else {
+        ({ events, skipped: skippedRollups } = parseReceipts(text, format, file));
+      }
+      const store = openStore(deps, global, 'write');
+      try {
+        const first = store.head().seq + 1;
+        const progress = progressPrinter(deps, 'importing');
+        for (let i = 0; i < events.length; i += BATCH) {
+          await store.appendEvents(events.slice(i, i + BATCH));
+          progress(Math.min(i + BATCH, events.length), events.length);
+        }
+        const last = store.head().seq;
+        deps.stdout(
+          events.length === 0
+            ? `imported nothing: ${file} holds no events\n`
+            : `imported ${events.length} events from ${file} as receipts ${first}–${last}${skippedRollups > 0 ? ` (${skippedRollups} rollup receipts skipped; rollups are rebuilt)` : ''}\n`,
+        );
+        if (opts.rollup !== false && events.length > 0) {
+          let fromMs = Number.POSITIVE_INFINITY;
+          let toMs = Number.NEGATIVE_INFINITY;
+          for (const e of events) {
+            fromMs = Math.min(fromMs, e.timeMs);
+            toMs = Math.max(toMs, e.timeMs + 1);
+          }
+          const range = { fromMs, toMs };
+          const report = await ensureRollups(store, range, { nowMs: deps.now(), onProgress: progressPrinter(deps, 'rolling up') });
+          deps.stdout(`rolled up ${report.built.length} closed hours${report.open > 0 ? ` (${report.open} still open)` : ''}\n`);
+        }
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,106 @@
+// `kaizen query`: run a named query of the catalogue, a .rq file or a query text over the
+// partitions it needs, and print the result as a table, SPARQL JSON, CSV or TSV.
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { KaizenError, quoteInput } from '../errors.js';
+import type { TimeRange } from '../evidence/time.js';
+import { bindParams, loadCatalogue, type NamedQuery, parseParamPairs, parseQueryFile } from '../query/catalogue.js';
+import { type CliDeps, collect, everything, type GlobalOptions, openStore, type WindowOptions, windowOf } from './context.js';
+import { formatResult, RESULT_FORMATS, type ResultFormat } from './results.js';
+
+interface QueryOptions extends WindowOptions {
+  text?: string;
+  param: string[];
+  format: string;
+  list?: boolean;
+  timeout?: string;
+}
+
+function listQueries(deps: CliDeps): void {
+  for (const q of loadCatalogue().values()) {
+    const params = q.params.map((p) => `${p.name}:${p.type}${p.default === undefined ? '' : `=${p.default}`}`).join(' ');
+    deps.stdout(`${q.name.padEnd(22)} ${q.summary}\n${''.padEnd(22)} reads ${q.reads}; params: ${params || 'none'}; columns: ${q.columns.join(' ')}\n`);
+  }
+}
+
+function resolveQuery(deps: CliDeps, name: string | undefined, text: string | undefined): NamedQuery {
+  if (text !== undefined) {
+    if (name !== undefined) throw new KaizenError('KZN_USAGE', 'give a query name or file, or --text, not both');
+    return { name: 'text', summary: '', reads: 'both', params: [], columns: [], text, file: '--text' };
+  }
+  if (name === undefined) throw new KaizenError('KZN_USAGE', 'expected a query name, a .rq file or --text (see kaizen query --list)');
+  if (name.endsWith('.rq')) {
+    const path = resolve(deps.cwd, name);
+    let body: string;
+    try {
+      body = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new KaizenError('KZN_INPUT_FILE', `cannot read ${name}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error)}`);
+    }
+    return /^#\s*name:/m.test(body) ? parseQueryFile(body, path) : { name, summary: '', reads: 'both', params: [], columns: [], text: body, file: path };
+  }
+  const q = loadCatalogue().get(name);
+  if (q === undefined) {
+    throw new KaizenError('KZN_QUERY_UNKNOWN', `no query named ${quoteInput(name)}`, { hint: 'kaizen query --list shows the catalogue.' });
+  }
+  return q;
+}
+
+/** The window a query reads: --week/--from/--to, else its from/to or hour parameters, else all. */
+function rangeFor(query: NamedQuery, given: Record<string, string>, window: TimeRange | undefined, days: readonly string[]): TimeRange {
+  if (window !== undefined) return window;
+  const bindings = bindParams(query, given);
+  const from = query.params.find((p) => p.name === 'from' && p.type === 'kz:epochMs');
+  const to = query.params.find((p) => p.name === 'to' && p.type === 'kz:epochMs');
+  if (from !== undefined && to !== undefined) return { fromMs: Number(bindings.from!.value), toMs: Number(bindings.to!.value) };
+  const hour = query.params.find((p) => p.type === 'kz:hourGraph');
+  if (hour !== undefined) {
+    const start = Date.parse(`${bindings[hour.name]!.value.slice(-13)}:00:00Z`);
+    return { fromMs: start, toMs: start + 3_600_000 };
+  }
+  return everything(days);
+}
+
+export function registerQuery(program: Command, deps: CliDeps): void {
+  program
+    .command('query')
+    .description('run a SPARQL query over the evidence')
+    .argument('[query]', 'a query name from the catalogue (queries/*.rq) or a .rq file')
+    .option('--text <sparql>', 'the query text itself')
+    .option('--param <key=value>', 'a parameter of the query (repeatable)', collect, [])
+    .option('--format <format>', `output: ${RESULT_FORMATS.join(' | ')}`, 'table')
+    .option('--from <time>', 'load the partitions from this date or time')
+    .option('--to <time>', 'load the partitions up to this date or time (exclusive)')
+    .option('--week <week>', 'load the partitions of an ISO week (2026-W48, last, this, or a date)')
+    .option('--timeout <ms>', 'stop the query after this many milliseconds', '60000')
+    .option('--list', 'list the queries of the catalogue')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  kaizen query --list\n  kaizen query counts-by-type --param from=2026-11-16 --param to=2026-11-23 --format json\n  kaizen query --text "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }" --week 2026-W47\n\njson is the W3C SPARQL 1.1 Query Results JSON format; CONSTRUCT and DESCRIBE print Turtle (or --format nquads).',
+    )
+    .action(async (name: string | undefined, opts: QueryOptions, cmd: Command) => {
+      if (opts.list === true) return listQueries(deps);
+      if (!(RESULT_FORMATS as readonly string[]).includes(opts.format)) {
+        throw new KaizenError('KZN_USAGE', `--format: expected one of ${RESULT_FORMATS.join(', ')}, got ${quoteInput(opts.format)}`);
+      }
+      const timeoutMs = Number(opts.timeout);
+      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new KaizenError('KZN_USAGE', `--timeout: expected milliseconds, got ${quoteInput(String(opts.timeout))}`);
+      const query = resolveQuery(deps, name, opts.text);
+      const given = parseParamPairs(opts.param);
+      const bindings = bindParams(query, given);
+      const window = windowOf(deps, opts);
+      const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
+      try {
+        const stats = await store.stats();
+        const range = rangeFor(query, given, window, stats.days);
+        await store.load({ range, raw: query.reads !== 'rollups', rollups: query.reads !== 'raw' });
+        const result = await store.query(query.text, { bindings, timeoutMs });
+        const format = (result.kind === 'quads' && opts.format === 'table' ? 'turtle' : opts.format) as ResultFormat;
+        deps.stdout(formatResult(result, format));
+      } finally {
+        await store.close();
+      }
+    });
+}

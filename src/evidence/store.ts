@@ -1,0 +1,84 @@
+// The EvidenceStore port: what every store of receipts offers, embedded or on a SPARQL server.
+
+import type { Quad, Term } from '@rdfjs/types';
+import type { KaizenEvent } from './event.js';
+import type { Receipt } from './receipt.js';
+import type { TimeRange } from './time.js';
+
+/** Which partitions a command needs in memory. */
+export interface PartitionRequest {
+  readonly range: TimeRange;
+  /** Raw receipts of the days that overlap the range. */
+  readonly raw?: boolean;
+  /** Rollup receipts of the days that overlap the range. */
+  readonly rollups?: boolean;
+}
+
+/** The answer of a SPARQL query, in a shape independent of the engine that gave it. */
+export type QueryResult =
+  | { readonly kind: 'bindings'; readonly variables: readonly string[]; readonly rows: readonly Record<string, Term>[] }
+  | { readonly kind: 'quads'; readonly quads: readonly Quad[] }
+  | { readonly kind: 'boolean'; readonly value: boolean };
+
+export interface QueryOptions {
+  /** Values for variables of the query, bound by the engine (never pasted into the text). */
+  readonly bindings?: Readonly<Record<string, Term>>;
+  readonly timeoutMs?: number;
+}
+
+/** What an append produced; resolved only once the receipts are durable. */
+export interface AppendResult {
+  readonly receipts: readonly Receipt[];
+}
+
+/** A receipt body to be sealed at the next chain position (used for rollups). */
+export type ReceiptBuilder = (seq: number, iri: string, prevDigest: string) => Receipt;
+
+/** Counts that describe a store without loading it. */
+export interface StoreStats {
+  readonly receipts: number;
+  readonly rawReceipts: number;
+  readonly rollupReceipts: number;
+  readonly quads: number;
+  readonly days: readonly string[];
+  readonly journalBytes: number;
+  readonly lastSeq: number;
+  readonly lastDigest: string;
+  readonly loadedQuads: number;
+}
+
+/** The result of walking the whole chain. */
+export type VerifyReport =
+  | { readonly ok: true; readonly receipts: number; readonly lastSeq: number; readonly lastDigest: string }
+  | {
+      readonly ok: false;
+      readonly receipts: number;
+      readonly problem: 'changed' | 'removed' | 'reordered' | 'duplicated' | 'malformed';
+      readonly seq: number;
+      readonly where: string;
+      readonly message: string;
+    };
+
+/** Where evidence lives. Every implementation keeps evidence append-only. */
+export interface EvidenceStore {
+  readonly readOnly: boolean;
+  /** Records events as receipts; resolves after they are durable (group-committed, fsynced). */
+  appendEvents(events: readonly KaizenEvent[]): Promise<AppendResult>;
+  /** Seals and records receipts built by the caller, such as rollups. */
+  appendReceipts(builders: readonly ReceiptBuilder[]): Promise<AppendResult>;
+  /** Brings the partitions a command needs into reach of queries. */
+  load(request: PartitionRequest): Promise<void>;
+  /** Drops partitions from memory; they stay in durable storage. */
+  release(request: PartitionRequest): void;
+  /** Per UTC hour of the range that has raw receipts: how many, and the digest of the last. */
+  hourSummaries(range: TimeRange): Promise<Map<string, { count: number; lastDigest: string }>>;
+  /** Runs a SPARQL query over what is loaded. */
+  query(sparql: string, options?: QueryOptions): Promise<QueryResult>;
+  /** Quads of what is loaded that match the pattern (null = any). */
+  match(subject: Term | null, predicate: Term | null, object: Term | null, graph: Term | null): Quad[];
+  /** Streams the receipts of a time range from durable storage, oldest first, without loading them. */
+  exportReceipts(range: TimeRange, options?: { rollups?: boolean }): AsyncIterable<Receipt>;
+  stats(): Promise<StoreStats>;
+  verify(onProgress?: (receipts: number) => void): Promise<VerifyReport>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+
+// The composition root: runs the kaizen CLI in this process with the real outside world.
+
+import { processDeps } from './cli/context.js';
+import { runCli } from './cli/program.js';
+
+const code = await runCli(process.argv.slice(2), processDeps());
+process.exitCode = code;

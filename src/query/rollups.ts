@@ -1,0 +1,180 @@
+// Builds the rollups of closed hours: finds hours whose rollup is missing or whose source
+// changed, runs the rollup queries over each raw hour graph and appends the rollup receipts.
+
+import type * as RDF from '@rdfjs/types';
+import { DataFactory } from 'n3';
+import { KaizenError } from '../errors.js';
+import type { Pillar } from '../evidence/event-types.js';
+import {
+  type AlertEpisode,
+  type CircuitState,
+  EMPTY_CARRY,
+  type HistogramRow,
+  type RollupCarry,
+  rollupReceipt,
+  type StatsRow,
+  summariseHour,
+  type Transition,
+} from '../evidence/rollup.js';
+import type { EvidenceStore, QueryResult } from '../evidence/store.js';
+import { DAY_MS, HOUR_MS, hourStartMs, type TimeRange } from '../evidence/time.js';
+import { hourGraphIri, KZ, rollupGraphIri, V } from '../evidence/vocabulary.js';
+import { loadCatalogue, type NamedQuery } from './catalogue.js';
+
+const { namedNode } = DataFactory;
+
+export interface RollupOptions {
+  /** Rebuild every hour of the range, fresh or not. */
+  readonly rebuild?: boolean;
+  /** Hours that end after this time are still open and are not rolled up. */
+  readonly nowMs: number;
+  readonly onProgress?: (done: number, total: number, hour: string) => void;
+}
+
+export interface RollupReport {
+  readonly built: readonly string[];
+  readonly fresh: number;
+  readonly open: number;
+}
+
+const local = (t: RDF.Term | undefined): string => (t === undefined ? '' : t.value.startsWith(KZ) ? t.value.slice(KZ.length) : t.value);
+const num = (t: RDF.Term | undefined): number | undefined => (t === undefined ? undefined : Number(t.value));
+
+function rowsOf(result: QueryResult, name: string): readonly Record<string, RDF.Term>[] {
+  if (result.kind !== 'bindings') throw new KaizenError('KZN_QUERY_FAILED', `the query ${name} must be a SELECT`);
+  return result.rows;
+}
+
+/** The carry (open circuits, firing alerts) recorded by the rollup of an hour, if it is loaded. */
+function carryOfRollup(store: EvidenceStore, hour: string): RollupCarry | undefined {
+  const g = namedNode(rollupGraphIri(hour));
+  if (store.match(null, V.type, V.HourRollup, g).length === 0) return undefined;
+  const circuits: Record<string, CircuitState> = {};
+  for (const q of store.match(null, V.stateAtEnd, null, g)) {
+    const state = q.object.value as CircuitState;
+    if (state === 'closed') continue;
+    const component = store.match(q.subject, V.component, null, g)[0]?.object.value;
+    if (component !== undefined) circuits[component] = state;
+  }
+  const alerts: AlertEpisode[] = [];
+  for (const q of store.match(null, V.type, V.AlertEpisode, g)) {
+    if (store.match(q.subject, V.end, null, g).length > 0) continue;
+    const get = (p: RDF.NamedNode): string | undefined => store.match(q.subject, p, null, g)[0]?.object.value;
+    const severity = get(V.severity);
+    alerts.push({
+      alert: get(V.alert) ?? '',
+      component: get(V.component) ?? '',
+      startMs: Number(get(V.start)),
+      ...(severity !== undefined && { severity }),
+    });
+  }
+  return { circuits, alerts };
+}
+
+function rollupSource(store: EvidenceStore, hour: string): { count: number; digest: string } | undefined {
+  const g = namedNode(rollupGraphIri(hour));
+  const count = store.match(null, V.sourceCount, null, g)[0]?.object.value;
+  const digest = store.match(null, V.sourceDigest, null, g)[0]?.object.value;
+  return count === undefined || digest === undefined ? undefined : { count: Number(count), digest };
+}
+
+/** Runs the three rollup queries over one loaded raw hour and returns the rows, typed. */
+async function queryHour(
+  store: EvidenceStore,
+  queries: { stats: NamedQuery; histogram: NamedQuery; transitions: NamedQuery },
+  hour: string,
+): Promise<{ stats: StatsRow[]; histogramRows: HistogramRow[]; transitions: Transition[] }> {
+  const bindings = { g: namedNode(hourGraphIri(hour)) };
+  const [s, h, t] = [
+    await store.query(queries.stats.text, { bindings }),
+    await store.query(queries.histogram.text, { bindings }),
+    await store.query(queries.transitions.text, { bindings }),
+  ];
+  const stats = rowsOf(s, queries.stats.name).map((r): StatsRow => {
+    const values = num(r.values) ?? 0;
+    return {
+      className: local(r.type),
+      pillar: local(r.pillar).toLowerCase() as Pillar,
+      component: r.component?.value ?? '',
+      count: num(r.n) ?? 0,
+      values,
+      ...(r.worker !== undefined && { worker: r.worker.value }),
+      ...(values > 0 && { sum: num(r.sum)!, min: num(r.min)!, max: num(r.max)! }),
+    };
+  });
+  const histogramRows = rowsOf(h, queries.histogram.name).map((r) => ({
+    className: local(r.type),
+    component: r.component?.value ?? '',
+    bucket: num(r.bucket) ?? 0,
+    count: num(r.n) ?? 0,
+  }));
+  const transitions = rowsOf(t, queries.transitions.name).map((r) => ({
+    className: local(r.type),
+    component: r.component?.value ?? '',
+    timeMs: num(r.t) ?? 0,
+    ...(r.alert !== undefined && { alert: r.alert.value }),
+    ...(r.severity !== undefined && { severity: r.severity.value }),
+  }));
+  return { stats, histogramRows, transitions };
+}
+
+/**
+ * Makes sure every closed hour of the range with raw receipts has a rollup that matches its
+ * source (count and last digest); builds the missing and stale ones in time order.
+ */
+export async function ensureRollups(store: EvidenceStore, range: TimeRange, options: RollupOptions): Promise<RollupReport> {
+  const catalogue = loadCatalogue();
+  const need = (name: string): NamedQuery => {
+    const q = catalogue.get(name);
+    if (q === undefined) throw new KaizenError('KZN_QUERY_UNKNOWN', `the rollup query ${name}.rq is missing from queries/`);
+    return q;
+  };
+  const queries = { stats: need('rollup-stats'), histogram: need('rollup-histogram'), transitions: need('rollup-transitions') };
+  const sources = await store.hourSummaries(range);
+  const before = { fromMs: range.fromMs - DAY_MS, toMs: range.toMs };
+  await store.load({ range: before, rollups: true });
+  const hours = [...sources.keys()];
+  let open = 0;
+  let fresh = 0;
+  const stale: string[] = [];
+  for (const hour of hours) {
+    if (hourStartMs(hour) + HOUR_MS > options.nowMs) {
+      open++;
+      continue;
+    }
+    const src = sources.get(hour)!;
+    const have = rollupSource(store, hour);
+    if (options.rebuild !== true && have !== undefined && have.count === src.count && have.digest === src.lastDigest) fresh++;
+    else stale.push(hour);
+  }
+  const built: string[] = [];
+  let carry: RollupCarry | undefined;
+  let prevHour: string | undefined;
+  for (const hour of stale) {
+    // The state at the start of the hour is what the rollup of the hour before left open.
+    const previous = new Date(hourStartMs(hour) - HOUR_MS).toISOString().slice(0, 13);
+    if (prevHour !== previous || carry === undefined) carry = carryOfRollup(store, previous) ?? latestCarryBefore(store, hour);
+    const hourRange = { fromMs: hourStartMs(hour), toMs: hourStartMs(hour) + HOUR_MS };
+    await store.load({ range: hourRange, raw: true });
+    const rows = await queryHour(store, queries, hour);
+    store.release({ range: hourRange, raw: true });
+    const src = sources.get(hour)!;
+    const summary = summariseHour({ hour, sourceCount: src.count, sourceDigest: src.lastDigest, carry, ...rows });
+    await store.appendReceipts([(seq, iri, prev) => rollupReceipt(summary, seq, iri, prev)]);
+    carry = summary.carryOut;
+    prevHour = hour;
+    built.push(hour);
+    options.onProgress?.(built.length, stale.length, hour);
+  }
+  return { built, fresh, open };
+}
+
+/** The carry of the latest loaded rollup in the 24 hours before an hour, or none. */
+function latestCarryBefore(store: EvidenceStore, hour: string): RollupCarry {
+  for (let back = 2; back <= 24; back++) {
+    const h = new Date(hourStartMs(hour) - back * HOUR_MS).toISOString().slice(0, 13);
+    const carry = carryOfRollup(store, h);
+    if (carry !== undefined) return carry;
+  }
+  return EMPTY_CARRY;
+}

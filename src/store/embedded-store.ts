@@ -1,0 +1,391 @@
+// The embedded EvidenceStore: an N3 Store of the partitions a command needs, made durable by
+// the append-only journal under a data directory.
+
+import { existsSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type * as RDF from '@rdfjs/types';
+import { type Quad, Store } from 'n3';
+import { KaizenError } from '../errors.js';
+import type { KaizenEvent } from '../evidence/event.js';
+import { GENESIS_DIGEST, type Receipt, toReceipt } from '../evidence/receipt.js';
+import type {
+  AppendResult,
+  EvidenceStore,
+  PartitionRequest,
+  QueryOptions,
+  QueryResult,
+  ReceiptBuilder,
+  StoreStats,
+  VerifyReport,
+} from '../evidence/store.js';
+import { daysIn, hourKey, type TimeRange } from '../evidence/time.js';
+import { receiptIri, V } from '../evidence/vocabulary.js';
+import { type DayIndex, readDayIndex, writeDayIndex } from './hour-index.js';
+import { type JournalFile, type JournalKind, JournalWriter, listJournalFiles, readTail, scanReceipts } from './journal.js';
+import { acquireLock, type DirectoryLock } from './lock.js';
+import { replayFile } from './replay.js';
+import { verifyDataDir } from './verify.js';
+
+export interface EmbeddedStoreOptions {
+  readonly dataDir: string;
+  readonly readOnly?: boolean;
+  /** Id of this writer, part of every receipt IRI (default `local`). */
+  readonly instance?: string;
+  /** Told of things a person should know: a torn tail cut off, a stale lock taken over. */
+  readonly onNotice?: (message: string) => void;
+}
+
+/** Opens (and for a writer, locks) a data directory. Nothing is loaded until `load` is called. */
+export function openEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedStore {
+  return new EmbeddedStore(options);
+}
+
+export class EmbeddedStore implements EvidenceStore {
+  readonly readOnly: boolean;
+  readonly dataDir: string;
+  private readonly instance: string;
+  private readonly notice: (message: string) => void;
+  private readonly lock: DirectoryLock | undefined;
+  private readonly writer: JournalWriter | undefined;
+  private n3 = new Store();
+  /** Loaded partitions: `raw:HOUR` and `rollup:DAY`. */
+  private readonly loaded = new Set<string>();
+  /** Byte offset of the end of the last whole receipt, per journal file path. */
+  private readonly ends = new Map<string, number>();
+  /** The one day whose raw quads were parsed last, grouped by hour, for hour-by-hour loading. */
+  private dayCache: { day: string; byHour: Map<string, Quad[]> } | undefined;
+  private readonly indexes = new Map<string, DayIndex>();
+  private readonly dirtyIndexes = new Set<string>();
+  private seq = 0;
+  private digest = GENESIS_DIGEST;
+  private durable = { seq: 0, digest: GENESIS_DIGEST };
+  private closed = false;
+
+  constructor(options: EmbeddedStoreOptions) {
+    this.dataDir = options.dataDir;
+    this.readOnly = options.readOnly === true;
+    this.instance = options.instance ?? 'local';
+    this.notice = options.onNotice ?? (() => undefined);
+    if (!this.readOnly) {
+      mkdirSync(this.dataDir, { recursive: true });
+      this.lock = acquireLock(this.dataDir, (pid) =>
+        this.notice(`took over the lock left by process ${Number.isNaN(pid) ? '?' : pid}, which no longer runs`),
+      );
+      this.writer = new JournalWriter(this.dataDir, () => {
+        this.seq = this.durable.seq;
+        this.digest = this.durable.digest;
+      });
+    }
+    try {
+      this.checkTails();
+    } catch (error) {
+      this.lock?.release();
+      throw error;
+    }
+  }
+
+  /** Finds the chain head and cuts (writer) or skips (reader) torn tails. */
+  private checkTails(): void {
+    for (const file of listJournalFiles(this.dataDir)) {
+      const tail = readTail(file.path);
+      if (tail.tornBytes > 0) {
+        const name = relative(this.dataDir, file.path);
+        if (this.readOnly) {
+          this.notice(`${name}: ignoring a torn tail of ${tail.tornBytes} bytes (an interrupted write); a writer will cut it off`);
+        } else {
+          truncateSync(file.path, tail.endOfLastReceipt);
+          this.notice(`${name}: cut off a torn tail of ${tail.tornBytes} bytes (an incomplete receipt from an interrupted write)`);
+        }
+      }
+      this.ends.set(file.path, tail.endOfLastReceipt);
+      if (tail.lastSeq > this.seq && tail.lastDigest !== undefined) {
+        this.seq = tail.lastSeq;
+        this.digest = tail.lastDigest;
+      }
+    }
+    this.durable = { seq: this.seq, digest: this.digest };
+  }
+
+  private assertWritable(): JournalWriter {
+    if (this.closed) throw new KaizenError('KZN_STORE_READONLY', 'the store is closed');
+    if (this.writer === undefined) {
+      throw new KaizenError('KZN_STORE_READONLY', `the store at ${this.dataDir} was opened read-only`);
+    }
+    return this.writer;
+  }
+
+  async appendEvents(events: readonly KaizenEvent[]): Promise<AppendResult> {
+    const writer = this.assertWritable();
+    const receipts: Receipt[] = [];
+    const byEventId = new Map<string, string>();
+    for (const event of events) {
+      this.seq++;
+      const informedBy = event.causedBy === undefined ? undefined : byEventId.get(event.causedBy);
+      const r = toReceipt(event, { seq: this.seq, prevDigest: this.digest, instance: this.instance }, informedBy);
+      this.digest = r.digest;
+      if (event.id !== undefined) byEventId.set(event.id, r.iri);
+      receipts.push(r);
+    }
+    return this.commit(writer, receipts, 'raw');
+  }
+
+  async appendReceipts(builders: readonly ReceiptBuilder[]): Promise<AppendResult> {
+    const writer = this.assertWritable();
+    const receipts: Receipt[] = [];
+    for (const build of builders) {
+      this.seq++;
+      const r = build(this.seq, receiptIri(this.instance, this.seq), this.digest);
+      this.digest = r.digest;
+      receipts.push(r);
+    }
+    return this.commit(writer, receipts, 'rollup');
+  }
+
+  private async commit(writer: JournalWriter, receipts: Receipt[], kind: JournalKind): Promise<AppendResult> {
+    if (receipts.length === 0) return { receipts };
+    await writer.append(receipts.map((receipt) => ({ receipt, kind })));
+    for (const [path, size] of writer.sizesByPath()) this.ends.set(path, size);
+    const last = receipts[receipts.length - 1]!;
+    if (last.seq > this.durable.seq) this.durable = { seq: last.seq, digest: last.digest };
+    for (const r of receipts) {
+      if (kind === 'raw') this.noteInIndex(r);
+      const key = kind === 'raw' ? `raw:${hourKey(r.timeMs)}` : `rollup:${r.graph.slice(-13, -3)}`;
+      if (this.loaded.has(key)) this.addReceiptToMemory(r, kind);
+    }
+    this.dayCache = undefined;
+    return { receipts };
+  }
+
+  private addReceiptToMemory(r: Receipt, kind: JournalKind): void {
+    if (kind === 'rollup') this.dropGraph(r.graph);
+    this.n3.addQuads(r.quads as Quad[]);
+  }
+
+  /** Removes a graph from memory at once (N3's deleteGraph removes asynchronously, later). */
+  private dropGraph(graph: string): void {
+    this.n3.removeQuads(this.n3.getQuads(null, null, null, graph));
+  }
+
+  private noteInIndex(r: Receipt): void {
+    const day = r.graph.slice(-13, -3);
+    const index = this.indexes.get(day);
+    if (index === undefined) return; // not read yet: it will be rebuilt from the journal
+    const hour = r.graph.slice(-13);
+    const e = (index.hours[hour] ??= { count: 0, quads: 0, lastSeq: 0, lastDigest: '' });
+    e.count++;
+    e.quads += r.lines.length;
+    e.lastSeq = r.seq;
+    e.lastDigest = r.digest;
+    this.dirtyIndexes.add(day);
+  }
+
+  private file(day: string, kind: JournalKind): JournalFile | undefined {
+    return listJournalFiles(this.dataDir).find((f) => f.day === day && f.kind === kind);
+  }
+
+  /** Per hour of a day: raw receipt count and last digest (derived from the journal, cached). */
+  dayIndex(day: string): DayIndex {
+    const cached = this.indexes.get(day);
+    if (cached !== undefined) return cached;
+    const file = this.file(day, 'raw');
+    if (file === undefined) return { size: 0, hours: {} };
+    const { index, fresh } = readDayIndex(this.dataDir, file, this.ends.get(file.path));
+    this.indexes.set(day, index);
+    if (fresh) this.dirtyIndexes.add(day);
+    return index;
+  }
+
+  async load(request: PartitionRequest): Promise<void> {
+    for (const day of daysIn(request.range)) {
+      if (request.raw === true) this.loadRawHours(day, request.range);
+      if (request.rollups === true) this.loadRollups(day);
+    }
+  }
+
+  /** Drops partitions from memory (the journal keeps them). */
+  release(request: PartitionRequest): void {
+    for (const day of daysIn(request.range)) {
+      if (request.rollups === true && this.loaded.delete(`rollup:${day}`)) {
+        for (let h = 0; h < 24; h++) this.dropGraph(`urn:kaizen:rollup:${day}T${String(h).padStart(2, '0')}`);
+      }
+      if (request.raw === true) {
+        for (let h = 0; h < 24; h++) {
+          const hour = `${day}T${String(h).padStart(2, '0')}`;
+          if (this.loaded.delete(`raw:${hour}`)) this.dropGraph(`urn:kaizen:hour:${hour}`);
+        }
+      }
+    }
+    if (this.loaded.size === 0) this.n3 = new Store();
+  }
+
+  private parseRawDay(day: string): Map<string, Quad[]> {
+    if (this.dayCache?.day === day) return this.dayCache.byHour;
+    const byHour = new Map<string, Quad[]>();
+    const file = this.file(day, 'raw');
+    if (file !== undefined) {
+      replayFile(file.path, this.ends.get(file.path), (quads) => {
+        for (const q of quads) {
+          const hour = q.graph.value.slice(-13);
+          let list = byHour.get(hour);
+          if (list === undefined) byHour.set(hour, (list = []));
+          list.push(q);
+        }
+      });
+    }
+    this.dayCache = { day, byHour };
+    return byHour;
+  }
+
+  private loadRawHours(day: string, range: TimeRange): void {
+    const wanted: string[] = [];
+    for (let h = 0; h < 24; h++) {
+      const hour = `${day}T${String(h).padStart(2, '0')}`;
+      const start = Date.parse(`${hour}:00:00Z`);
+      if (start + 3_600_000 > range.fromMs && start < range.toMs && !this.loaded.has(`raw:${hour}`)) wanted.push(hour);
+    }
+    if (wanted.length === 0) return;
+    const byHour = this.parseRawDay(day);
+    for (const hour of wanted) {
+      const quads = byHour.get(hour);
+      if (quads !== undefined) this.n3.addQuads(quads);
+      this.loaded.add(`raw:${hour}`);
+    }
+  }
+
+  private loadRollups(day: string): void {
+    const key = `rollup:${day}`;
+    if (this.loaded.has(key)) return;
+    this.loaded.add(key);
+    const file = this.file(day, 'rollup');
+    if (file === undefined) return;
+    // A later rollup of an hour supersedes an earlier one: keep the last receipt per hour graph.
+    const latest = new Map<string, Quad[]>();
+    let current: { graph: string; quads: Quad[] } | undefined;
+    replayFile(file.path, this.ends.get(file.path), (quads) => {
+      for (const q of quads) {
+        const g = q.graph.value;
+        if (current === undefined || current.graph !== g) current = { graph: g, quads: [] };
+        current.quads.push(q);
+        if (q.predicate.equals(V.digest) && !q.subject.value.includes('#')) {
+          latest.set(g, current.quads);
+          current = undefined;
+        }
+      }
+    });
+    for (const [g, quads] of latest) {
+      this.dropGraph(g);
+      this.n3.addQuads(quads);
+    }
+  }
+
+  async hourSummaries(range: TimeRange): Promise<Map<string, { count: number; lastDigest: string }>> {
+    const out = new Map<string, { count: number; lastDigest: string }>();
+    for (const day of daysIn(range)) {
+      for (const [hour, e] of Object.entries(this.dayIndex(day).hours)) {
+        const start = Date.parse(`${hour}:00:00Z`);
+        if (start + 3_600_000 > range.fromMs && start < range.toMs) out.set(hour, { count: e.count, lastDigest: e.lastDigest });
+      }
+    }
+    return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
+  async query(sparql: string, options?: QueryOptions): Promise<QueryResult> {
+    const { runQuery } = await import('../query/engine.js');
+    return runQuery(this.n3, sparql, options);
+  }
+
+  match(subject: RDF.Term | null, predicate: RDF.Term | null, object: RDF.Term | null, graph: RDF.Term | null): Quad[] {
+    return this.n3.getQuads(subject as never, predicate as never, object as never, graph as never);
+  }
+
+  /** The N3 Store of what is loaded (for hand-written scans that compare with SPARQL). */
+  get memory(): Store {
+    return this.n3;
+  }
+
+  async *exportReceipts(range: TimeRange, options: { rollups?: boolean } = {}): AsyncIterable<Receipt> {
+    const { parseReceiptLines } = await import('./receipt-lines.js');
+    for (const file of listJournalFiles(this.dataDir)) {
+      if (file.kind === 'rollup' && options.rollups !== true) continue;
+      const dayStart = Date.parse(`${file.day}T00:00:00Z`);
+      if (dayStart + 86_400_000 <= range.fromMs || dayStart >= range.toMs) continue;
+      for (const jr of scanReceipts(file.path, this.ends.get(file.path))) {
+        const r = parseReceiptLines(jr);
+        if (r.timeMs >= range.fromMs && r.timeMs < range.toMs) yield r;
+      }
+    }
+  }
+
+  async stats(): Promise<StoreStats> {
+    let raw = 0;
+    let rollups = 0;
+    let quads = 0;
+    let bytes = 0;
+    const days = new Set<string>();
+    for (const file of listJournalFiles(this.dataDir)) {
+      bytes += this.ends.get(file.path) ?? 0;
+      if (file.kind === 'raw') {
+        days.add(file.day);
+        for (const e of Object.values(this.dayIndex(file.day).hours)) {
+          raw += e.count;
+          quads += e.quads;
+        }
+      } else {
+        for (const r of scanReceipts(file.path, this.ends.get(file.path))) {
+          rollups++;
+          quads += r.bodyLines.length + 1;
+        }
+      }
+    }
+    return {
+      receipts: raw + rollups,
+      rawReceipts: raw,
+      rollupReceipts: rollups,
+      quads,
+      days: [...days].sort(),
+      journalBytes: bytes,
+      lastSeq: this.seq,
+      lastDigest: this.digest,
+      loadedQuads: this.n3.size,
+    };
+  }
+
+  async verify(onProgress?: (receipts: number) => void): Promise<VerifyReport> {
+    return verifyDataDir(this.dataDir, onProgress);
+  }
+
+  /** The chain position the next receipt will take. */
+  head(): { seq: number; digest: string } {
+    return { seq: this.seq, digest: this.digest };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.writer?.close();
+      if (this.writer !== undefined) {
+        for (const day of this.dirtyIndexes) {
+          const index = this.indexes.get(day);
+          const file = this.file(day, 'raw');
+          if (index !== undefined && file !== undefined) {
+            const tail = readTail(file.path);
+            writeDayIndex(this.dataDir, day, { ...index, size: tail.endOfLastReceipt });
+          }
+        }
+        if (this.durable.seq > 0) {
+          const head = join(this.dataDir, 'HEAD');
+          writeFileSync(`${head}.tmp`, `${this.durable.seq} ${this.durable.digest}\n`);
+          renameSync(`${head}.tmp`, head);
+        }
+      }
+    } finally {
+      this.lock?.release();
+    }
+  }
+}
+
+/** True when a data directory holds a journal. */
+export function hasJournal(dataDir: string): boolean {
+  return existsSync(join(dataDir, 'journal')) && listJournalFiles(dataDir).length > 0;
+}

@@ -1,0 +1,136 @@
+// Walks the whole receipt chain of a data directory in sequence order and names the first
+// receipt that was changed, removed, reordered or duplicated.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { digestOf, GENESIS_DIGEST } from '../evidence/receipt.js';
+import type { VerifyReport } from '../evidence/store.js';
+import { type JournalReceipt, listJournalFiles, scanReceipts } from './journal.js';
+
+interface Head {
+  readonly receipt: JournalReceipt;
+  readonly rest: Iterator<JournalReceipt>;
+}
+
+/** A binary min-heap of file cursors by the seq of their next receipt (a k-way merge). */
+class CursorHeap {
+  private readonly items: Head[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  push(h: Head): void {
+    const a = this.items;
+    a.push(h);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p]!.receipt.seq <= a[i]!.receipt.seq) break;
+      [a[p], a[i]] = [a[i]!, a[p]!];
+      i = p;
+    }
+  }
+  pop(): Head | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l]!.receipt.seq < a[m]!.receipt.seq) m = l;
+        if (r < a.length && a[r]!.receipt.seq < a[m]!.receipt.seq) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i]!, a[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+const where = (r: JournalReceipt): string => `${r.file} line ${r.line}`;
+
+/** The last seq recorded in the data directory's HEAD file, if any. */
+export function readHead(dataDir: string): { seq: number; digest: string } | undefined {
+  const path = join(dataDir, 'HEAD');
+  if (!existsSync(path)) return undefined;
+  const [seq, digest] = readFileSync(path, 'utf8').trim().split(' ');
+  const n = Number(seq);
+  return Number.isInteger(n) && digest !== undefined ? { seq: n, digest } : undefined;
+}
+
+/**
+ * Verifies every journal file of a data directory. Each file must hold its receipts in
+ * increasing seq; together they must form one chain 1, 2, 3, … whose digests recompute.
+ */
+export function verifyDataDir(dataDir: string, onProgress?: (receipts: number) => void): VerifyReport {
+  const heap = new CursorHeap();
+  const lastInFile = new Map<string, JournalReceipt>();
+  let count = 0;
+  let expected = 1;
+  let prev = GENESIS_DIGEST;
+  const fail = (
+    problem: Extract<VerifyReport, { ok: false }>['problem'],
+    seq: number,
+    at: string,
+    message: string,
+  ): VerifyReport => ({ ok: false, receipts: count, problem, seq, where: at, message });
+
+  for (const file of listJournalFiles(dataDir)) {
+    const rest = scanReceipts(file.path);
+    const first = rest.next();
+    if (!first.done) heap.push({ receipt: first.value, rest });
+  }
+  while (heap.size > 0) {
+    const head = heap.pop()!;
+    const r = head.receipt;
+    const next = head.rest.next();
+    if (!next.done) {
+      if (next.value.seq <= r.seq) {
+        return fail(
+          'reordered',
+          next.value.seq,
+          where(next.value),
+          `receipt ${next.value.seq} stands after receipt ${r.seq} in ${r.file}: receipts were reordered`,
+        );
+      }
+      heap.push({ receipt: next.value, rest: head.rest });
+    }
+    lastInFile.set(r.file, r);
+    if (!Number.isInteger(r.seq) || r.digest === undefined) {
+      return fail('malformed', expected, where(r), `receipt ${r.subject} has no readable seq or digest`);
+    }
+    if (r.seq < expected) {
+      return fail('duplicated', r.seq, where(r), `receipt ${r.seq} appears more than once`);
+    }
+    if (r.seq > expected) {
+      const range = r.seq - 1 === expected ? `${expected}` : `${expected} to ${r.seq - 1}`;
+      return fail('removed', expected, where(r), `receipt ${range} is missing: the chain jumps from ${expected - 1} to ${r.seq}`);
+    }
+    if (digestOf(r.bodyLines, prev) !== r.digest) {
+      return fail(
+        'changed',
+        r.seq,
+        where(r),
+        `receipt ${r.seq} was changed: its digest does not match its content and the digest of receipt ${r.seq - 1}`,
+      );
+    }
+    prev = r.digest;
+    expected++;
+    count++;
+    if (onProgress !== undefined && count % 100_000 === 0) onProgress(count);
+  }
+  const head = readHead(dataDir);
+  if (head !== undefined && head.seq > count) {
+    return fail(
+      'removed',
+      count + 1,
+      join(dataDir, 'HEAD'),
+      `the chain ends at receipt ${count}, but receipts up to ${head.seq} were written: its tail was cut off`,
+    );
+  }
+  return { ok: true, receipts: count, lastSeq: count, lastDigest: prev };
+}
