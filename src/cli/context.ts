@@ -5,28 +5,9 @@ import { resolve } from 'node:path';
 import { KaizenError } from '../errors.js';
 import { parseTimeBound, parseWeek, type TimeRange } from '../evidence/time.js';
 import { type EmbeddedStore, openEmbeddedStore } from '../store/embedded-store.js';
+import type { CliDeps } from './deps.js';
 
-/** The outside world, injected so that tests drive the CLI without a process. */
-export interface CliDeps {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly cwd: string;
-  readonly now: () => number;
-  /** Writes binary-safe output to a file or stdout; defaults to stdout text. */
-  readonly isTTY?: boolean;
-}
-
-export function processDeps(): CliDeps {
-  return {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
-    env: process.env,
-    cwd: process.cwd(),
-    now: () => Date.now(),
-    isTTY: process.stderr.isTTY === true,
-  };
-}
+export type { CliDeps } from './deps.js';
 
 export interface GlobalOptions {
   data?: string;
@@ -72,11 +53,6 @@ export function windowOf(deps: CliDeps, opts: WindowOptions): (TimeRange & { lab
 export function everything(days: readonly string[]): TimeRange {
   if (days.length === 0) return { fromMs: 0, toMs: 0 };
   return { fromMs: Date.parse(`${days[0]}T00:00:00Z`), toMs: Date.parse(`${days[days.length - 1]}T00:00:00Z`) + 86_400_000 };
-}
-
-/** Collects a repeatable option's values. */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 /** Prints progress on stderr when it is a terminal, at most every 250 ms. */

@@ -10,8 +10,8 @@ import { toEventJson } from '../evidence/event.js';
 import { receiptToEvent } from '../evidence/receipt.js';
 import { PREFIXES } from '../evidence/vocabulary.js';
 import { type CliDeps, type GlobalOptions, openStore, type WindowOptions, windowOf } from './context.js';
+import { EXPORT_FORMATS } from './formats.js';
 
-const FORMATS = ['nquads', 'trig', 'turtle', 'jsonl'] as const;
 
 interface ExportOptions extends WindowOptions {
   format: string;
@@ -19,63 +19,52 @@ interface ExportOptions extends WindowOptions {
   rollups?: boolean;
 }
 
-export function registerExport(program: Command, deps: CliDeps): void {
-  program
-    .command('export')
-    .description('export receipts (N-Quads, TriG, Turtle) or their events (JSON Lines)')
-    .option('--format <format>', `${FORMATS.join(' | ')}`, 'nquads')
-    .option('--from <time>', 'receipts from this date or time')
-    .option('--to <time>', 'receipts before this date or time')
-    .option('--week <week>', 'receipts of an ISO week (2026-W48, last, this, or a date)')
-    .option('--rollups', 'include the rollup receipts')
-    .option('--out <path>', 'write to a file (atomically) instead of stdout')
-    .addHelpText('after', '\nturtle has no named graphs: it writes the triples of every receipt without their hour graph.')
-    .action(async (opts: ExportOptions, cmd: Command) => {
-      if (!(FORMATS as readonly string[]).includes(opts.format)) {
-        throw new KaizenError('KZN_USAGE', `--format: expected one of ${FORMATS.join(', ')}, got ${quoteInput(opts.format)}`);
-      }
-      const range = windowOf(deps, opts) ?? { fromMs: Number.NEGATIVE_INFINITY, toMs: Number.POSITIVE_INFINITY };
-      const outPath = opts.out === undefined ? undefined : resolve(deps.cwd, opts.out);
-      const fd = outPath === undefined ? undefined : openSync(`${outPath}.tmp`, 'w');
-      let buffer = '';
-      const emit = (text: string): void => {
-        buffer += text;
-        if (buffer.length > 1 << 20) flush();
-      };
-      const flush = (): void => {
-        if (fd === undefined) deps.stdout(buffer);
-        else writeSync(fd, buffer);
-        buffer = '';
-      };
-      const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
-      let count = 0;
-      try {
-        const writer =
-          opts.format === 'trig' || opts.format === 'turtle'
-            ? new Writer({ format: opts.format === 'trig' ? 'TriG' : 'Turtle', prefixes: { ...PREFIXES } })
-            : undefined;
-        for await (const r of store.exportReceipts(range, { rollups: opts.rollups === true })) {
-          count++;
-          if (opts.format === 'nquads') emit(r.lines.join(''));
-          else if (opts.format === 'jsonl') {
-            const e = receiptToEvent(r.quads);
-            if (e !== undefined) emit(`${JSON.stringify(toEventJson(e))}\n`);
-          } else {
-            for (const q of r.quads) {
-              if (opts.format === 'turtle') writer!.addQuad(q.subject, q.predicate, q.object);
-              else writer!.addQuad(q);
-            }
-          }
+/** Runs the command (its options are defined in commands.ts). */
+export async function runExport(deps: CliDeps, opts: ExportOptions, cmd: Command): Promise<void> {
+  if (!(EXPORT_FORMATS as readonly string[]).includes(opts.format)) {
+    throw new KaizenError('KZN_USAGE', `--format: expected one of ${EXPORT_FORMATS.join(', ')}, got ${quoteInput(opts.format)}`);
+  }
+  const range = windowOf(deps, opts) ?? { fromMs: Number.NEGATIVE_INFINITY, toMs: Number.POSITIVE_INFINITY };
+  const outPath = opts.out === undefined ? undefined : resolve(deps.cwd, opts.out);
+  const fd = outPath === undefined ? undefined : openSync(`${outPath}.tmp`, 'w');
+  let buffer = '';
+  const emit = (text: string): void => {
+    buffer += text;
+    if (buffer.length > 1 << 20) flush();
+  };
+  const flush = (): void => {
+    if (fd === undefined) deps.stdout(buffer);
+    else writeSync(fd, buffer);
+    buffer = '';
+  };
+  const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
+  let count = 0;
+  try {
+    const writer =
+      opts.format === 'trig' || opts.format === 'turtle'
+        ? new Writer({ format: opts.format === 'trig' ? 'TriG' : 'Turtle', prefixes: { ...PREFIXES } })
+        : undefined;
+    for await (const r of store.exportReceipts(range, { rollups: opts.rollups === true })) {
+      count++;
+      if (opts.format === 'nquads') emit(r.lines.join(''));
+      else if (opts.format === 'jsonl') {
+        const e = receiptToEvent(r.quads);
+        if (e !== undefined) emit(`${JSON.stringify(toEventJson(e))}\n`);
+      } else {
+        for (const q of r.quads) {
+          if (opts.format === 'turtle') writer!.addQuad(q.subject, q.predicate, q.object);
+          else writer!.addQuad(q);
         }
-        writer?.end((_e, text: string) => emit(text));
-        flush();
-        if (fd !== undefined && outPath !== undefined) {
-          closeSync(fd);
-          renameSync(`${outPath}.tmp`, outPath);
-          deps.stderr(`exported ${count} receipts to ${opts.out}\n`);
-        }
-      } finally {
-        await store.close();
       }
-    });
+    }
+    writer?.end((_e, text: string) => emit(text));
+    flush();
+    if (fd !== undefined && outPath !== undefined) {
+      closeSync(fd);
+      renameSync(`${outPath}.tmp`, outPath);
+      deps.stderr(`exported ${count} receipts to ${opts.out}\n`);
+    }
+  } finally {
+    await store.close();
+  }
 }

@@ -93,68 +93,56 @@ function parseReceipts(text: string, format: InputFormat, file: string): { event
   return { events, skipped };
 }
 
-export function registerImport(program: Command, deps: CliDeps): void {
-  program
-    .command('import')
-    .description('import events (JSON Lines) or receipts (N-Quads, TriG) into the store')
-    .argument('<file>', 'a .jsonl file of events, or a .nq / .trig file of receipts')
-    .option('--format <format>', 'jsonl | nquads | trig (default: from the file extension)')
-    .option('--skip-invalid', 'import the valid records of a file that has invalid ones')
-    .option('--no-rollup', 'do not build the rollups of the closed hours touched')
-    .addHelpText(
-      'after',
-      '\nEach line of a .jsonl file is one event (see "The event contract" in the README).\nA file with any invalid record imports nothing unless --skip-invalid; every bad record is reported by line.',
-    )
-    .action(async (file: string, opts: ImportOptions, cmd: Command) => {
-      const global = cmd.optsWithGlobals<GlobalOptions>();
-      const path = resolve(deps.cwd, file);
-      const format = formatOf(path, opts.format);
-      const text = readInput(path);
-      let events: KaizenEvent[];
-      let skippedRollups = 0;
-      if (format === 'jsonl') {
-        const parsed = parseJsonl(text);
-        if (parsed.errors.length > 0) {
-          for (const e of parsed.errors.slice(0, MAX_REPORTED)) deps.stderr(`${file}: ${e.message}\n`);
-          if (parsed.errors.length > MAX_REPORTED) deps.stderr(`${file}: … and ${parsed.errors.length - MAX_REPORTED} more invalid lines\n`);
-          if (opts.skipInvalid !== true) {
-            throw new KaizenError('KZN_EVENT_INVALID', `${file}: ${parsed.errors.length} invalid line(s); nothing was imported`, {
-              hint: 'Fix the lines above, or pass --skip-invalid to import the valid ones.',
-            });
-          }
-          deps.stderr(`${file}: skipping ${parsed.errors.length} invalid line(s)\n`);
-        }
-        events = parsed.events;
-      } else {
-        ({ events, skipped: skippedRollups } = parseReceipts(text, format, file));
+/** Runs the command (its options are defined in commands.ts). */
+export async function runImport(deps: CliDeps, file: string, opts: ImportOptions, cmd: Command): Promise<void> {
+  const global = cmd.optsWithGlobals<GlobalOptions>();
+  const path = resolve(deps.cwd, file);
+  const format = formatOf(path, opts.format);
+  const text = readInput(path);
+  let events: KaizenEvent[];
+  let skippedRollups = 0;
+  if (format === 'jsonl') {
+    const parsed = parseJsonl(text);
+    if (parsed.errors.length > 0) {
+      for (const e of parsed.errors.slice(0, MAX_REPORTED)) deps.stderr(`${file}: ${e.message}\n`);
+      if (parsed.errors.length > MAX_REPORTED) deps.stderr(`${file}: … and ${parsed.errors.length - MAX_REPORTED} more invalid lines\n`);
+      if (opts.skipInvalid !== true) {
+        throw new KaizenError('KZN_EVENT_INVALID', `${file}: ${parsed.errors.length} invalid line(s); nothing was imported`, {
+          hint: 'Fix the lines above, or pass --skip-invalid to import the valid ones.',
+        });
       }
-      const store = openStore(deps, global, 'write');
-      try {
-        const first = store.head().seq + 1;
-        const progress = progressPrinter(deps, 'importing');
-        for (let i = 0; i < events.length; i += BATCH) {
-          await store.appendEvents(events.slice(i, i + BATCH));
-          progress(Math.min(i + BATCH, events.length), events.length);
-        }
-        const last = store.head().seq;
-        deps.stdout(
-          events.length === 0
-            ? `imported nothing: ${file} holds no events\n`
-            : `imported ${events.length} events from ${file} as receipts ${first}–${last}${skippedRollups > 0 ? ` (${skippedRollups} rollup receipts skipped; rollups are rebuilt)` : ''}\n`,
-        );
-        if (opts.rollup !== false && events.length > 0) {
-          let fromMs = Number.POSITIVE_INFINITY;
-          let toMs = Number.NEGATIVE_INFINITY;
-          for (const e of events) {
-            fromMs = Math.min(fromMs, e.timeMs);
-            toMs = Math.max(toMs, e.timeMs + 1);
-          }
-          const range = { fromMs, toMs };
-          const report = await ensureRollups(store, range, { nowMs: deps.now(), onProgress: progressPrinter(deps, 'rolling up') });
-          deps.stdout(`rolled up ${report.built.length} closed hours${report.open > 0 ? ` (${report.open} still open)` : ''}\n`);
-        }
-      } finally {
-        await store.close();
+      deps.stderr(`${file}: skipping ${parsed.errors.length} invalid line(s)\n`);
+    }
+    events = parsed.events;
+  } else {
+    ({ events, skipped: skippedRollups } = parseReceipts(text, format, file));
+  }
+  const store = openStore(deps, global, 'write');
+  try {
+    const first = store.head().seq + 1;
+    const progress = progressPrinter(deps, 'importing');
+    for (let i = 0; i < events.length; i += BATCH) {
+      await store.appendEvents(events.slice(i, i + BATCH));
+      progress(Math.min(i + BATCH, events.length), events.length);
+    }
+    const last = store.head().seq;
+    deps.stdout(
+      events.length === 0
+        ? `imported nothing: ${file} holds no events\n`
+        : `imported ${events.length} events from ${file} as receipts ${first}–${last}${skippedRollups > 0 ? ` (${skippedRollups} rollup receipts skipped; rollups are rebuilt)` : ''}\n`,
+    );
+    if (opts.rollup !== false && events.length > 0) {
+      let fromMs = Number.POSITIVE_INFINITY;
+      let toMs = Number.NEGATIVE_INFINITY;
+      for (const e of events) {
+        fromMs = Math.min(fromMs, e.timeMs);
+        toMs = Math.max(toMs, e.timeMs + 1);
       }
-    });
+      const range = { fromMs, toMs };
+      const report = await ensureRollups(store, range, { nowMs: deps.now(), onProgress: progressPrinter(deps, 'rolling up') });
+      deps.stdout(`rolled up ${report.built.length} closed hours${report.open > 0 ? ` (${report.open} still open)` : ''}\n`);
+    }
+  } finally {
+    await store.close();
+  }
 }

@@ -6,13 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ERROR_CODES, isKaizenError } from '../errors.js';
-import type { CliDeps } from './context.js';
-import { registerExport } from './export.js';
-import { registerImport } from './import.js';
-import { registerQuery } from './query.js';
-import { registerRollup } from './rollup.js';
-import { registerStats } from './stats.js';
-import { registerVerify } from './verify.js';
+import { registerCommands } from './commands.js';
+import type { CliDeps } from './deps.js';
 
 function version(): string {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -40,12 +35,7 @@ export function buildProgram(deps: CliDeps): Command {
       'after',
       '\nExit codes: 0 ok, 1 a failure was found (e.g. verify found tampering), 2 usage or input error, 3 environment (disk).\nDocs: README.md (commands, the event contract, the evidence model).',
     );
-  registerImport(program, deps);
-  registerExport(program, deps);
-  registerQuery(program, deps);
-  registerVerify(program, deps);
-  registerStats(program, deps);
-  registerRollup(program, deps);
+  registerCommands(program, deps);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => deps.stdout(s), writeErr: (s) => deps.stderr(s) });
   return program;
 }

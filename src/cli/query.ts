@@ -7,8 +7,9 @@ import type { Command } from 'commander';
 import { KaizenError, quoteInput } from '../errors.js';
 import type { TimeRange } from '../evidence/time.js';
 import { bindParams, loadCatalogue, type NamedQuery, parseParamPairs, parseQueryFile } from '../query/catalogue.js';
-import { type CliDeps, collect, everything, type GlobalOptions, openStore, type WindowOptions, windowOf } from './context.js';
-import { formatResult, RESULT_FORMATS, type ResultFormat } from './results.js';
+import { type CliDeps, everything, type GlobalOptions, openStore, type WindowOptions, windowOf } from './context.js';
+import { RESULT_FORMATS, type ResultFormat } from './formats.js';
+import { formatResult } from './results.js';
 
 interface QueryOptions extends WindowOptions {
   text?: string;
@@ -63,44 +64,27 @@ function rangeFor(query: NamedQuery, given: Record<string, string>, window: Time
   return everything(days);
 }
 
-export function registerQuery(program: Command, deps: CliDeps): void {
-  program
-    .command('query')
-    .description('run a SPARQL query over the evidence')
-    .argument('[query]', 'a query name from the catalogue (queries/*.rq) or a .rq file')
-    .option('--text <sparql>', 'the query text itself')
-    .option('--param <key=value>', 'a parameter of the query (repeatable)', collect, [])
-    .option('--format <format>', `output: ${RESULT_FORMATS.join(' | ')}`, 'table')
-    .option('--from <time>', 'load the partitions from this date or time')
-    .option('--to <time>', 'load the partitions up to this date or time (exclusive)')
-    .option('--week <week>', 'load the partitions of an ISO week (2026-W48, last, this, or a date)')
-    .option('--timeout <ms>', 'stop the query after this many milliseconds', '60000')
-    .option('--list', 'list the queries of the catalogue')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  kaizen query --list\n  kaizen query counts-by-type --param from=2026-11-16 --param to=2026-11-23 --format json\n  kaizen query --text "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }" --week 2026-W47\n\njson is the W3C SPARQL 1.1 Query Results JSON format; CONSTRUCT and DESCRIBE print Turtle (or --format nquads).',
-    )
-    .action(async (name: string | undefined, opts: QueryOptions, cmd: Command) => {
-      if (opts.list === true) return listQueries(deps);
-      if (!(RESULT_FORMATS as readonly string[]).includes(opts.format)) {
-        throw new KaizenError('KZN_USAGE', `--format: expected one of ${RESULT_FORMATS.join(', ')}, got ${quoteInput(opts.format)}`);
-      }
-      const timeoutMs = Number(opts.timeout);
-      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new KaizenError('KZN_USAGE', `--timeout: expected milliseconds, got ${quoteInput(String(opts.timeout))}`);
-      const query = resolveQuery(deps, name, opts.text);
-      const given = parseParamPairs(opts.param);
-      const bindings = bindParams(query, given);
-      const window = windowOf(deps, opts);
-      const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
-      try {
-        const stats = await store.stats();
-        const range = rangeFor(query, given, window, stats.days);
-        await store.load({ range, raw: query.reads !== 'rollups', rollups: query.reads !== 'raw' });
-        const result = await store.query(query.text, { bindings, timeoutMs });
-        const format = (result.kind === 'quads' && opts.format === 'table' ? 'turtle' : opts.format) as ResultFormat;
-        deps.stdout(formatResult(result, format));
-      } finally {
-        await store.close();
-      }
-    });
+/** Runs the command (its options are defined in commands.ts). */
+export async function runQuery(deps: CliDeps, name: string | undefined, opts: QueryOptions, cmd: Command): Promise<void> {
+  if (opts.list === true) return listQueries(deps);
+  if (!(RESULT_FORMATS as readonly string[]).includes(opts.format)) {
+    throw new KaizenError('KZN_USAGE', `--format: expected one of ${RESULT_FORMATS.join(', ')}, got ${quoteInput(opts.format)}`);
+  }
+  const timeoutMs = Number(opts.timeout);
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new KaizenError('KZN_USAGE', `--timeout: expected milliseconds, got ${quoteInput(String(opts.timeout))}`);
+  const query = resolveQuery(deps, name, opts.text);
+  const given = parseParamPairs(opts.param);
+  const bindings = bindParams(query, given);
+  const window = windowOf(deps, opts);
+  const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
+  try {
+    const stats = await store.stats();
+    const range = rangeFor(query, given, window, stats.days);
+    await store.load({ range, raw: query.reads !== 'rollups', rollups: query.reads !== 'raw' });
+    const result = await store.query(query.text, { bindings, timeoutMs });
+    const format = (result.kind === 'quads' && opts.format === 'table' ? 'turtle' : opts.format) as ResultFormat;
+    deps.stdout(formatResult(result, format));
+  } finally {
+    await store.close();
+  }
 }

@@ -6,8 +6,7 @@ import { Writer } from 'n3';
 import type { QueryResult } from '../evidence/store.js';
 import { PREFIXES, XSD } from '../evidence/vocabulary.js';
 
-export const RESULT_FORMATS = ['table', 'json', 'csv', 'tsv', 'turtle', 'nquads'] as const;
-export type ResultFormat = (typeof RESULT_FORMATS)[number];
+import type { ResultFormat } from './formats.js';
 
 /** A term in the SPARQL 1.1 Query Results JSON Format (W3C REC, §3.2.2). */
 function jsonTerm(t: RDF.Term): Record<string, string> {
@@ -68,9 +67,8 @@ function table(variables: readonly string[], rows: readonly Record<string, RDF.T
 export function formatResult(result: QueryResult, format: ResultFormat): string {
   if (result.kind === 'quads') {
     const writer = new Writer({ format: format === 'nquads' ? 'N-Quads' : 'Turtle', prefixes: { ...PREFIXES } });
-    const quads = format === 'nquads' ? result.quads : result.quads;
     let out = '';
-    writer.addQuads(quads as RDF.Quad[] as never);
+    writer.addQuads(result.quads as RDF.Quad[] as never);
     writer.end((_e, text: string) => {
       out = text;
     });

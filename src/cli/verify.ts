@@ -5,26 +5,21 @@ import type { Command } from 'commander';
 import { KaizenError } from '../errors.js';
 import { type CliDeps, type GlobalOptions, openStore, progressPrinter } from './context.js';
 
-export function registerVerify(program: Command, deps: CliDeps): void {
-  program
-    .command('verify')
-    .description('verify the hash chain of every receipt in the journal')
-    .option('--format <format>', 'text | json', 'text')
-    .action(async (opts: { format: string }, cmd: Command) => {
-      const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
-      try {
-        const report = await store.verify(progressPrinter(deps, 'verifying'));
-        if (opts.format === 'json') deps.stdout(`${JSON.stringify(report)}\n`);
-        if (!report.ok) {
-          throw new KaizenError('KZN_CHAIN_BROKEN', `${report.message} (${report.where})`, {
-            hint: `${report.receipts} receipts before it verified. Nothing was changed; restore the journal from a backup to repair it.`,
-          });
-        }
-        if (opts.format !== 'json') {
-          deps.stdout(`ok: ${report.receipts} receipts verify, seq 1–${report.lastSeq}, last digest ${report.lastDigest}\n`);
-        }
-      } finally {
-        await store.close();
-      }
-    });
+/** Runs the command (its options are defined in commands.ts). */
+export async function runVerify(deps: CliDeps, opts: { format: string }, cmd: Command): Promise<void> {
+  const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
+  try {
+    const report = await store.verify(progressPrinter(deps, 'verifying'));
+    if (opts.format === 'json') deps.stdout(`${JSON.stringify(report)}\n`);
+    if (!report.ok) {
+      throw new KaizenError('KZN_CHAIN_BROKEN', `${report.message} (${report.where})`, {
+        hint: `${report.receipts} receipts before it verified. Nothing was changed; restore the journal from a backup to repair it.`,
+      });
+    }
+    if (opts.format !== 'json') {
+      deps.stdout(`ok: ${report.receipts} receipts verify, seq 1–${report.lastSeq}, last digest ${report.lastDigest}\n`);
+    }
+  } finally {
+    await store.close();
+  }
 }

@@ -45,6 +45,13 @@ export class Deque<T> {
     return item;
   }
 
+  /** Removes every item. */
+  clear(): void {
+    this.#items = new Array(16);
+    this.#head = 0;
+    this.#length = 0;
+  }
+
   /** The front item, left in place. */
   peek(): T | undefined {
     return this.#length === 0 ? undefined : this.#items[this.#head];

@@ -1,0 +1,72 @@
+// The definitions of every command (arguments, options, help); each action is loaded only
+// when its command runs, so that `kaizen --help` stays fast.
+
+import type { Command } from 'commander';
+import type { CliDeps } from './deps.js';
+import { EXPORT_FORMATS, RESULT_FORMATS } from './formats.js';
+
+/** Collects a repeatable option's values. */
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function registerCommands(program: Command, deps: CliDeps): void {
+  program
+    .command('import')
+    .description('import events (JSON Lines) or receipts (N-Quads, TriG) into the store')
+    .argument('<file>', 'a .jsonl file of events, or a .nq / .trig file of receipts')
+    .option('--format <format>', 'jsonl | nquads | trig (default: from the file extension)')
+    .option('--skip-invalid', 'import the valid records of a file that has invalid ones')
+    .option('--no-rollup', 'do not build the rollups of the closed hours touched')
+    .addHelpText(
+      'after',
+      '\nEach line of a .jsonl file is one event (see "The event contract" in the README).\nA file with any invalid record imports nothing unless --skip-invalid; every bad record is reported by line.',
+    )
+    .action(async (file, opts, cmd) => (await import('./import.js')).runImport(deps, file, opts, cmd));
+  program
+    .command('query')
+    .description('run a SPARQL query over the evidence')
+    .argument('[query]', 'a query name from the catalogue (queries/*.rq) or a .rq file')
+    .option('--text <sparql>', 'the query text itself')
+    .option('--param <key=value>', 'a parameter of the query (repeatable)', collect, [])
+    .option('--format <format>', `output: ${RESULT_FORMATS.join(' | ')}`, 'table')
+    .option('--from <time>', 'load the partitions from this date or time')
+    .option('--to <time>', 'load the partitions up to this date or time (exclusive)')
+    .option('--week <week>', 'load the partitions of an ISO week (2026-W48, last, this, or a date)')
+    .option('--timeout <ms>', 'stop the query after this many milliseconds', '60000')
+    .option('--list', 'list the queries of the catalogue')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  kaizen query --list\n  kaizen query counts-by-type --param from=2026-11-16 --param to=2026-11-23 --format json\n  kaizen query --text "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }" --week 2026-W47\n\njson is the W3C SPARQL 1.1 Query Results JSON format; CONSTRUCT and DESCRIBE print Turtle (or --format nquads).',
+    )
+    .action(async (name, opts, cmd) => (await import('./query.js')).runQuery(deps, name, opts, cmd));
+  program
+    .command('export')
+    .description('export receipts (N-Quads, TriG, Turtle) or their events (JSON Lines)')
+    .option('--format <format>', EXPORT_FORMATS.join(' | '), 'nquads')
+    .option('--from <time>', 'receipts from this date or time')
+    .option('--to <time>', 'receipts before this date or time')
+    .option('--week <week>', 'receipts of an ISO week (2026-W48, last, this, or a date)')
+    .option('--rollups', 'include the rollup receipts')
+    .option('--out <path>', 'write to a file (atomically) instead of stdout')
+    .addHelpText('after', '\nturtle has no named graphs: it writes the triples of every receipt without their hour graph.')
+    .action(async (opts, cmd) => (await import('./export.js')).runExport(deps, opts, cmd));
+  program
+    .command('verify')
+    .description('verify the hash chain of every receipt in the journal')
+    .option('--format <format>', 'text | json', 'text')
+    .action(async (opts, cmd) => (await import('./verify.js')).runVerify(deps, opts, cmd));
+  program
+    .command('stats')
+    .description('receipts, quads, days and journal size of the store')
+    .option('--format <format>', 'text | json', 'text')
+    .action(async (opts, cmd) => (await import('./stats.js')).runStats(deps, opts, cmd));
+  program
+    .command('rollup')
+    .description('build the rollups of closed hours that lack one or whose source changed')
+    .option('--rebuild', 'rebuild every rollup of the window, fresh or not')
+    .option('--week <week>', 'only the hours of an ISO week (2026-W48, last, this, or a date)')
+    .option('--from <time>', 'only hours from this date or time')
+    .option('--to <time>', 'only hours before this date or time')
+    .action(async (opts, cmd) => (await import('./rollup.js')).runRollup(deps, opts, cmd));
+}

@@ -1,0 +1,12 @@
+// Integration suites that run real outside programs (rapper from raptor2-utils, …);
+// .ci/run installs them with apt-get before running this.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/integration/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});
