@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   KZN_STORE_READONLY: { title: 'Store was opened read-only', httpStatus: 500, exitCode: 2 },
   KZN_STORE_IO: { title: 'Evidence could not be written to disk', httpStatus: 500, exitCode: 3 },
   KZN_CHAIN_BROKEN: { title: 'Receipt chain does not verify', httpStatus: 500, exitCode: 1 },
+  KZN_INTERNAL: { title: 'Internal error (a bug in kaizen)', httpStatus: 500, exitCode: 70 },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

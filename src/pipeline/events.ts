@@ -25,12 +25,11 @@ export type EventFields = Omit<KaizenEvent, 'type' | 'timeMs' | 'component' | 'p
  */
 export function makeEvent(type: EventType, timeMs: number, component: string, fields: EventFields): KaizenEvent {
   const info = eventTypeInfo(type);
-  return {
-    type,
-    timeMs: Math.floor(timeMs),
-    component,
-    pillar: info.pillar,
-    ...(fields.value !== undefined && info.unit !== undefined && { unit: info.unit }),
-    ...fields,
-  };
+  const event: Record<string, unknown> = { type, timeMs: Math.floor(timeMs), component, pillar: info.pillar };
+  if (fields.value !== undefined && info.unit !== undefined) event['unit'] = info.unit;
+  for (const key in fields) {
+    const value = fields[key as keyof EventFields];
+    if (value !== undefined) event[key] = value;
+  }
+  return event as unknown as KaizenEvent;
 }
