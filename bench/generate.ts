@@ -174,7 +174,7 @@ function incidentEvents(rng: Prng, weekStartMs: number): KaizenEvent[] {
       ...extra,
     });
     out.push(ev('circuit.opened', atMs, { id: circuitId, reason: 'failure-threshold' }));
-    out.push(ev('alert.fired', atMs + 1000, { alert: 'error-rate-high', severity, causedBy: circuitId }));
+    out.push(ev('alert.fired', atMs + 1000, { id: alertId, alert: 'error-rate-high', severity, causedBy: circuitId }));
     let t = atMs + 30_000;
     out.push(ev('circuit.half_opened', t));
     if (rng.next() < 0.5) {
@@ -183,7 +183,7 @@ function incidentEvents(rng: Prng, weekStartMs: number): KaizenEvent[] {
       out.push(ev('circuit.half_opened', t));
     }
     out.push(ev('circuit.closed', Math.max(t + 5000, atMs + durationMs)));
-    out.push(ev('alert.cleared', Math.max(t + 35_000, atMs + durationMs + 30_000), { alert: 'error-rate-high', severity }));
+    out.push(ev('alert.cleared', Math.max(t + 35_000, atMs + durationMs + 30_000), { alert: 'error-rate-high', severity, causedBy: alertId }));
   }
   return out.sort((a, b) => a.timeMs - b.timeMs);
 }

@@ -69,4 +69,46 @@ export function registerCommands(program: Command, deps: CliDeps): void {
     .option('--from <time>', 'only hours from this date or time')
     .option('--to <time>', 'only hours before this date or time')
     .action(async (opts, cmd) => (await import('./rollup.js')).runRollup(deps, opts, cmd));
+  const fmt = ['--format <format>', 'text | json', 'text'] as const;
+  program
+    .command('health')
+    .description('four-pillar health scores of a window, with how each input is computed')
+    .option('--window <duration>', 'the window ending at the current hour, like 24h or 7d', undefined)
+    .option('--week <week>', 'an ISO week instead (2026-W48, last, this, or a date)')
+    .option(...fmt)
+    .action(async (opts, cmd) => (await import('./health.js')).runHealth(deps, opts, cmd));
+  program
+    .command('trend')
+    .description('the trend of a metric: Theil–Sen and OLS slopes, Mann–Kendall p-value, verdict')
+    .argument('[metric]', 'a metric name (kaizen trend --list)')
+    .option('--window <window>', '1h | 24h | 7d | 30d, ending at the current hour (default 7d)')
+    .option('--week <week>', 'an ISO week instead')
+    .option('--list', 'list the metrics')
+    .option(...fmt)
+    .action(async (metric, opts, cmd) => (await import('./trend.js')).runTrend(deps, metric, opts, cmd));
+  program
+    .command('slo')
+    .description('SLO attainment, error budget, burn rate and multi-window burn-rate alert state')
+    .argument('[name]', 'one SLO (default: all of slos/)')
+    .option('--week <week>', 'an ISO week (default: the last 7 days)')
+    .option('--window <duration>', 'a window ending at the current hour')
+    .option('--dir <dir>', 'the folder of OpenSLO files (default: the shipped slos/)')
+    .option(...fmt)
+    .action(async (name, opts, cmd) => (await import('./slo.js')).runSlo(deps, name, opts, cmd));
+  program
+    .command('why')
+    .description('5-Whys: the chain of events that led to a receipt, an alert or a metric change')
+    .argument('[receipt]', 'a receipt IRI like urn:kaizen:receipt:local:42')
+    .option('--alert <name>', 'the last firing of this alert at or before --at')
+    .option('--metric <name>', 'a metric that degraded at --at')
+    .option('--at <time>', 'a time with a zone, like 2026-11-17T10:05Z')
+    .option(...fmt)
+    .action(async (receipt, opts, cmd) => (await import('./why.js')).runWhy(deps, receipt, opts, cmd));
+  program
+    .command('recommend')
+    .description('what to improve next, each with its priority, evidence and expected effect')
+    .option('--week <week>', 'an ISO week (default: the last 7 days)')
+    .option('--window <duration>', 'a window ending at the current hour')
+    .option(...fmt)
+    .action(async (opts, cmd) => (await import('./recommend.js')).runRecommend(deps, opts, cmd));
 }

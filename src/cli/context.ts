@@ -3,7 +3,7 @@
 
 import { resolve } from 'node:path';
 import { KaizenError } from '../errors.js';
-import { parseTimeBound, parseWeek, type TimeRange } from '../evidence/time.js';
+import { parseDuration, parseTimeBound, parseWeek, type TimeRange } from '../evidence/time.js';
 import { type EmbeddedStore, openEmbeddedStore } from '../store/embedded-store.js';
 import type { CliDeps } from './deps.js';
 
@@ -66,4 +66,26 @@ export function progressPrinter(deps: CliDeps, label: string): (done: number, to
     if (deps.isTTY === true) deps.stderr(`\r${label}: ${done}${of}   `);
     if (done === total && deps.isTTY === true) deps.stderr('\n');
   };
+}
+
+/** The window of an analysis command: --week W, else --window DURATION ending now (default 24h). */
+export function analysisWindow(
+  deps: CliDeps,
+  opts: { window?: string; week?: string },
+  fallback = '24h',
+): TimeRange & { label: string } {
+  if (opts.week !== undefined) {
+    if (opts.window !== undefined) throw new KaizenError('KZN_USAGE', '--week cannot be combined with --window');
+    const w = parseWeek(opts.week, deps.now());
+    return { ...w.range, label: w.label };
+  }
+  const spec = opts.window ?? fallback;
+  const ms = parseDuration(spec, '--window');
+  const toMs = Math.floor(deps.now() / 3_600_000) * 3_600_000 + 3_600_000;
+  return { fromMs: toMs - ms, toMs, label: `last ${spec}` };
+}
+
+/** "2026-11-17 10:02Z" for a person. */
+export function when(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
 }

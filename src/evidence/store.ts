@@ -72,6 +72,8 @@ export interface EvidenceStore {
   release(request: PartitionRequest): void;
   /** Per UTC hour of the range that has raw receipts: how many, and the digest of the last. */
   hourSummaries(range: TimeRange): Promise<Map<string, { count: number; lastDigest: string }>>;
+  /** The UTC hour of a raw receipt (loading that hour), or undefined when there is none. */
+  locateReceipt(iri: string): Promise<string | undefined>;
   /** Runs a SPARQL query over what is loaded. */
   query(sparql: string, options?: QueryOptions): Promise<QueryResult>;
   /** Quads of what is loaded that match the pattern (null = any). */

@@ -20,6 +20,8 @@ export interface AndonMetrics {
   readonly workersTotal: number;
   /** Load balance coefficient of the fast lane over the last load-sample interval. */
   readonly loadBalance: number;
+  /** How long work has waited in the queue with nothing pulled from it, ms (0 when empty). */
+  readonly stalledMs: number;
 }
 
 /** The thresholds of the rules and lights. Fire and clear levels differ: that is the hysteresis. */
@@ -36,6 +38,8 @@ export interface AndonThresholds {
   readonly backlogClearRatio: number;
   readonly backlogClearForMs: number;
   readonly workerClearForMs: number;
+  /** Work waiting this long with nothing pulled means the line has stopped. */
+  readonly stallMs: number;
 }
 
 /** Defaults: the seeds' p99 < 200 ms, error rate < 5 %, queue below 80 % of capacity. */
@@ -45,13 +49,14 @@ export const DEFAULT_ANDON_THRESHOLDS: AndonThresholds = {
   latencyForMs: 60_000,
   errorRate: 0.05,
   errorRateClear: 0.02,
-  errorRateMinOutcomes: 20,
+  errorRateMinOutcomes: 50,
   errorRateForMs: 30_000,
   circuitClearForMs: 30_000,
   backlogRatio: 0.8,
   backlogClearRatio: 0.6,
   backlogClearForMs: 30_000,
   workerClearForMs: 10_000,
+  stallMs: 30_000,
 };
 
 /** An alert rule: fires once `fires` has held for `forMs`, clears once `clears` has held for `clearForMs`. */
@@ -68,7 +73,7 @@ export interface AlertRule {
   readonly clearForMs: number;
 }
 
-/** The five rules of the issue: latency, error rate, circuit open, queue backlog, worker down. */
+/** The rules: the issue's five (latency, error rate, circuit open, queue backlog, worker down) and a stopped line. */
 export function defaultAlertRules(t: AndonThresholds): AlertRule[] {
   const backlog = (m: AndonMetrics) => m.queueDepth / m.queueCapacity;
   const p99 = (m: AndonMetrics) => (Number.isNaN(m.p99Ms) ? 0 : m.p99Ms);
@@ -88,6 +93,9 @@ export function defaultAlertRules(t: AndonThresholds): AlertRule[] {
     { name: 'worker-down', severity: 'warning', component: 'worker-pool', threshold: 0, unit: 'workers',
       observe: (m) => m.workersDown, fires: (m) => m.workersDown > 0, clears: (m) => m.workersDown === 0,
       forMs: 0, clearForMs: t.workerClearForMs },
+    { name: 'queue-stalled', severity: 'critical', component: 'kanban-queue', threshold: t.stallMs, unit: 'ms',
+      observe: (m) => m.stalledMs, fires: (m) => m.stalledMs >= t.stallMs, clears: (m) => m.stalledMs < t.stallMs,
+      forMs: 0, clearForMs: 10_000 },
   ];
 }
 

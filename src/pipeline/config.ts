@@ -37,9 +37,9 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   },
   breaker: {
     failureThreshold: 5,
-    failureRateThreshold: undefined,
+    failureRateThreshold: 0.5,
     minimumCalls: 5,
-    windowMs: 60_000,
+    windowMs: 10_000,
     resetTimeoutMs: 30_000,
     halfOpenProbes: 3,
     healthCheckIntervalMs: 5_000,
@@ -50,7 +50,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   signals: { defaultTimeoutMs: undefined, emitReceived: false, deadLetterMax: 1000 },
 };
 
-type Kind = 'count' | 'positive' | 'ms' | 'ratio' | 'optional-ratio' | 'optional-ms' | 'bool';
+type Kind = 'count' | 'positive' | 'ms' | 'ratio' | 'optional-ms' | 'bool';
 type Section = keyof PipelineConfig;
 type Field = { [S in Section]: { section: S; key: keyof PipelineConfig[S] & string } }[Section] & {
   readonly kind: Kind;
@@ -71,7 +71,7 @@ export const CONFIG_FIELDS: readonly Field[] = [
   { section: 'workers', key: 'rebalanceThreshold', kind: 'ratio', env: 'TPS_REBALANCE_THRESHOLD_PCT', envScale: PCT },
   { section: 'workers', key: 'loadSampleIntervalMs', kind: 'ms', env: 'TPS_LOAD_SAMPLE_SECS', envScale: S },
   { section: 'breaker', key: 'failureThreshold', kind: 'positive', env: 'TPS_CB_THRESHOLD' },
-  { section: 'breaker', key: 'failureRateThreshold', kind: 'optional-ratio', env: 'TPS_CB_FAILURE_RATE_PCT', envScale: PCT },
+  { section: 'breaker', key: 'failureRateThreshold', kind: 'ratio', env: 'TPS_CB_FAILURE_RATE_PCT', envScale: PCT },
   { section: 'breaker', key: 'minimumCalls', kind: 'positive', env: 'TPS_CB_MIN_CALLS' },
   { section: 'breaker', key: 'windowMs', kind: 'ms', env: 'TPS_CB_WINDOW_SECS', envScale: S },
   { section: 'breaker', key: 'resetTimeoutMs', kind: 'ms', env: 'TPS_CB_TIMEOUT', envScale: S },
@@ -94,6 +94,7 @@ export const CONFIG_FIELDS: readonly Field[] = [
   { section: 'andon', key: 'backlogClearRatio', kind: 'ratio' },
   { section: 'andon', key: 'backlogClearForMs', kind: 'ms' },
   { section: 'andon', key: 'workerClearForMs', kind: 'ms' },
+  { section: 'andon', key: 'stallMs', kind: 'ms', env: 'TPS_ANDON_STALL_SECS', envScale: S },
   { section: 'timing', key: 'windowMs', kind: 'ms', env: 'TPS_TIMING_WINDOW_SECS', envScale: S },
   { section: 'timing', key: 'maxSamples', kind: 'positive' },
   { section: 'signals', key: 'defaultTimeoutMs', kind: 'optional-ms', env: 'TPS_DEFAULT_TIMEOUT_MS' },
@@ -106,7 +107,6 @@ const EXPECTED: Readonly<Record<Kind, string>> = {
   positive: 'a positive integer',
   ms: 'a positive number',
   ratio: 'a ratio from 0 to 1',
-  'optional-ratio': 'a ratio from 0 to 1, or null for none',
   'optional-ms': 'a positive number, or null for none',
   bool: 'true or false',
 };
@@ -122,8 +122,6 @@ function valid(kind: Kind, v: unknown): boolean {
       return num && (v as number) > 0;
     case 'ratio':
       return num && (v as number) >= 0 && (v as number) <= 1;
-    case 'optional-ratio':
-      return v === undefined || valid('ratio', v);
     case 'optional-ms':
       return v === undefined || valid('ms', v);
     case 'bool':
@@ -138,7 +136,7 @@ function usage(message: string, hint?: string): KaizenError {
 function fromEnv(field: Field, text: string): unknown {
   const t = text.trim();
   if (field.kind === 'bool') return t === 'true' || t === '1' ? true : t === 'false' || t === '0' ? false : text;
-  if ((field.kind === 'optional-ratio' || field.kind === 'optional-ms') && (t === 'none' || t === 'off')) return undefined;
+  if (field.kind === 'optional-ms' && (t === 'none' || t === 'off')) return undefined;
   const n = /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(t) ? Number(t) : Number.NaN;
   return Number.isNaN(n) ? text : n * (field.envScale ?? 1);
 }
@@ -176,7 +174,7 @@ export function resolveConfig(sources: ConfigSources = {}): PipelineConfig {
 
 function envExpectation(field: Field): string {
   if (field.envScale === S) return `a positive number of seconds`;
-  if (field.envScale === PCT) return field.kind === 'optional-ratio' ? 'a percentage from 0 to 100, or none' : 'a percentage from 0 to 100';
+  if (field.envScale === PCT) return 'a percentage from 0 to 100';
   return EXPECTED[field.kind];
 }
 

@@ -1,7 +1,7 @@
 // The production line: a signal through the Jidoka gate, the Kanban queue and a worker to its outcome.
 
 import type { KaizenEvent } from '../evidence/event.js';
-import type { EventType } from '../evidence/event-types.js';
+import { type EventType, eventTypeInfo } from '../evidence/event-types.js';
 import { Andon, defaultAlertRules } from './andon.js';
 import { ChaosState } from './chaos.js';
 import { CircuitBreaker, DeadLetterList, type Transition } from './circuit-breaker.js';
@@ -55,6 +55,8 @@ export interface Counters {
 }
 
 const LANES_PULL_ORDER: readonly Lane[] = ['slow', 'fast'];
+const ACCEPTED_PILLAR = eventTypeInfo('signal.accepted').pillar;
+const COMPLETED_PILLAR = eventTypeInfo('task.completed').pillar;
 
 /**
  * The state of the whole pipeline and the flow of work through it. Time is `nowMs`, moved only by
@@ -78,6 +80,10 @@ export class Line {
   lastOpenedId: string | undefined;
   /** The id of the latest failure.recorded event. */
   lastFailureId: string | undefined;
+  lastCrashId: string | undefined;
+  /** The last time the queue was empty or had an item pulled: how long it has been stalled. */
+  lastQueueProgressMs: number;
+  /** The worker.crashed id of each worker that is down. */
   readonly crashIds = new Map<string, string>();
   onTransition: (t: Transition, causeId: string | undefined) => void = () => {};
 
@@ -86,6 +92,7 @@ export class Line {
     this.parts = parts;
     this.config = c;
     this.nowMs = startMs;
+    this.lastQueueProgressMs = startMs;
     this.queue = new KanbanQueue<Task>({ capacity: c.queue.capacity, agingMs: c.queue.agingMs });
     this.pool = new WorkerPool<Task>(c.workers);
     this.breaker = new CircuitBreaker(c.breaker);
@@ -102,6 +109,12 @@ export class Line {
     return event;
   }
 
+  /** Emits a fully built event (the hot paths build theirs directly). */
+  emitFast(event: KaizenEvent): void {
+    this.counters.events += 1;
+    this.parts.sink(event);
+  }
+
   /** Takes a signal at the current time: validate, gate, enqueue, and let the workers pull. */
   submit(input: unknown): SubmitResult {
     const { ids, clock } = this.parts;
@@ -113,8 +126,20 @@ export class Line {
     const spanId = ids.spanId();
     const ref = { signalId, traceId, spanId };
     if (!check.ok) return this.#reject(ref, input, 'invalid-signal', undefined, check.reason);
-    const signal: TracedSignal = { ...check.signal, id: signalId, traceId, spanId };
-    const described = { signal_type: signal.signalType, priority: signal.priority, lane: laneOf(signal) };
+    const c = check.signal;
+    const signal: TracedSignal = {
+      signalType: c.signalType,
+      priority: c.priority,
+      payload: c.payload,
+      timeoutMs: c.timeoutMs,
+      workType: c.workType,
+      latencyMs: c.latencyMs,
+      id: signalId,
+      traceId,
+      spanId,
+    };
+    const lane = laneOf(signal);
+    const described = { signal_type: signal.signalType, priority: signal.priority, lane };
     if (this.config.signals.emitReceived) this.emit('signal.received', COMPONENTS.intake, { ...ref, attributes: described });
     const t1 = Math.max(clock.now(), t0);
     const gate = this.breaker.admit();
@@ -123,7 +148,7 @@ export class Line {
     const task: Task = {
       signal,
       priority: signal.priority,
-      lane: laneOf(signal),
+      lane,
       arrivalMs: t0,
       receiveMs: t1 - t0,
       enqueueMs: t2 - t1,
@@ -137,9 +162,18 @@ export class Line {
       return this.#reject(ref, input, 'queue-full', described);
     }
     this.counters.accepted += 1;
-    this.emit('signal.accepted', COMPONENTS.intake, {
-      ...ref,
-      attributes: { ...described, queue_depth: offer.depth, ...(gate.probe && { probe: 1 }) },
+    if (offer.depth === 1) this.lastQueueProgressMs = this.nowMs;
+    const attributes: Record<string, string | number> = { ...described, queue_depth: offer.depth };
+    if (gate.probe) attributes['probe'] = 1;
+    this.emitFast({
+      type: 'signal.accepted',
+      timeMs: Math.floor(t0),
+      component: COMPONENTS.intake,
+      pillar: ACCEPTED_PILLAR,
+      signalId,
+      traceId,
+      spanId,
+      attributes,
     });
     this.pump();
     return { accepted: true, signalId, traceId, queueDepth: this.queue.size };
@@ -153,6 +187,7 @@ export class Line {
         const worker = this.pool.pullerFor(lane);
         if (worker === undefined) break;
         const task = this.queue.poll(lane) as Task;
+        this.lastQueueProgressMs = this.nowMs;
         if (worker.current === undefined) this.#runFrom(worker, task);
         else worker.local.push(task);
       }
@@ -161,6 +196,7 @@ export class Line {
 
   /** Gives work back to the queue (a crashed worker's), in order, at the front of its priority. */
   requeue(tasks: readonly Task[]): void {
+    if (this.queue.size === 0) this.lastQueueProgressMs = this.nowMs;
     for (let i = tasks.length - 1; i >= 0; i--) this.queue.requeue(tasks[i] as Task);
     this.counters.requeued += tasks.length;
   }
@@ -222,7 +258,7 @@ export class Line {
     const now = this.nowMs;
     const s = task.signal;
     const latencyMs = now - task.arrivalMs;
-    const stages = stageAttributes({
+    const attributes: Record<string, string | number> = stageAttributes({
       receiveMs: task.receiveMs,
       enqueueMs: task.enqueueMs,
       queueWaitMs: latencyMs - task.receiveMs - task.enqueueMs - o.processMs - o.jidokaCheckMs - o.recordMs,
@@ -230,16 +266,31 @@ export class Line {
       jidokaCheckMs: o.jidokaCheckMs,
       recordMs: o.recordMs,
     });
-    const attributes = { ...stages, signal_type: s.signalType, priority: s.priority, lane: task.lane, attempts: task.attempt };
-    const ref = { signalId: s.id, traceId: s.traceId, spanId: s.spanId, worker: worker.name };
+    attributes['signal_type'] = s.signalType;
+    attributes['priority'] = s.priority;
+    attributes['lane'] = task.lane;
+    attributes['attempts'] = task.attempt;
     this.timing.add(now, latencyMs, !o.ok);
     const recorded = o.calledDownstream ? this.breaker.record(now, !o.ok, o.epoch) : undefined;
     if (o.ok) {
       this.counters.completed += 1;
-      this.emit('task.completed', s.signalType, { ...ref, value: roundMs(latencyMs), attributes });
+      this.emitFast({
+        type: 'task.completed',
+        timeMs: Math.floor(now),
+        component: s.signalType,
+        pillar: COMPLETED_PILLAR,
+        value: roundMs(latencyMs),
+        unit: 'ms',
+        signalId: s.id,
+        traceId: s.traceId,
+        spanId: s.spanId,
+        worker: worker.name,
+        attributes,
+      });
     } else {
       this.counters.failed += 1;
       const id = recorded?.counted === true ? this.parts.ids.eventId('task-failed') : undefined;
+      const ref = { signalId: s.id, traceId: s.traceId, spanId: s.spanId, worker: worker.name };
       this.emit('task.failed', s.signalType, { ...ref, id, value: roundMs(latencyMs), reason: o.reason, causedBy: o.causedBy, attributes });
       if (id !== undefined) this.#failureRecorded(task, id, o.reason);
     }

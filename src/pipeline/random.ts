@@ -1,5 +1,7 @@
 // A small seeded pseudo-random generator (mulberry32) and the distributions the simulation draws.
 
+const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** Mixes a seed and a stream number into an independent 32-bit seed (splitmix-style finaliser). */
 export function deriveSeed(seed: number, stream: number): number {
   const lo = seed >>> 0;
@@ -98,7 +100,10 @@ export class Random {
   /** `digits` lowercase hex digits (a multiple of 8). */
   hex(digits: number): string {
     let out = '';
-    for (let i = 0; i < digits; i += 8) out += this.nextUint32().toString(16).padStart(8, '0');
+    for (let i = 0; i < digits; i += 8) {
+      const x = this.nextUint32();
+      out += (BYTE_HEX[x >>> 24] as string) + BYTE_HEX[(x >>> 16) & 0xff] + BYTE_HEX[(x >>> 8) & 0xff] + BYTE_HEX[x & 0xff];
+    }
     return out;
   }
 }

@@ -171,7 +171,7 @@ export class EmbeddedStore implements EvidenceStore {
     const index = this.indexes.get(day);
     if (index === undefined) return; // not read yet: it will be rebuilt from the journal
     const hour = r.graph.slice(-13);
-    const e = (index.hours[hour] ??= { count: 0, quads: 0, lastSeq: 0, lastDigest: '' });
+    const e = (index.hours[hour] ??= { count: 0, quads: 0, firstSeq: r.seq, lastSeq: 0, lastDigest: '' });
     e.count++;
     e.quads += r.lines.length;
     e.lastSeq = r.seq;
@@ -287,6 +287,23 @@ export class EmbeddedStore implements EvidenceStore {
       }
     }
     return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
+  async locateReceipt(iri: string): Promise<string | undefined> {
+    const m = /^urn:kaizen:receipt:[^:]+:(\d+)$/.exec(iri);
+    if (m === null) return undefined;
+    const seq = Number(m[1]);
+    for (const file of listJournalFiles(this.dataDir)) {
+      if (file.kind !== 'raw') continue;
+      for (const [hour, e] of Object.entries(this.dayIndex(file.day).hours)) {
+        if (seq < e.firstSeq || seq > e.lastSeq) continue;
+        const range = { fromMs: Date.parse(`${hour}:00:00Z`), toMs: Date.parse(`${hour}:00:00Z`) + 3_600_000 };
+        await this.load({ range, raw: true });
+        const found = this.n3.getQuads(iri, null, null, `urn:kaizen:hour:${hour}`).length > 0;
+        if (found) return hour;
+      }
+    }
+    return undefined;
   }
 
   async query(sparql: string, options?: QueryOptions): Promise<QueryResult> {

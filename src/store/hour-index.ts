@@ -9,6 +9,7 @@ import { fileSize, type JournalFile, scanReceipts } from './journal.js';
 export interface HourEntry {
   count: number;
   quads: number;
+  firstSeq: number;
   lastSeq: number;
   lastDigest: string;
 }
@@ -32,7 +33,8 @@ export function scanDayIndex(file: JournalFile, end?: number): DayIndex {
     const graph = r.digestLine.slice(graphStart + 1, r.digestLine.lastIndexOf('>'));
     const hour = parseGraphIri(graph)?.hour;
     if (hour === undefined || r.digest === undefined) continue;
-    const e = (hours[hour] ??= { count: 0, quads: 0, lastSeq: 0, lastDigest: '' });
+    const e = (hours[hour] ??= { count: 0, quads: 0, firstSeq: r.seq, lastSeq: 0, lastDigest: '' });
+    e.firstSeq = Math.min(e.firstSeq, r.seq);
     e.count++;
     e.quads += r.bodyLines.length + 1;
     if (r.seq > e.lastSeq) {
@@ -50,7 +52,8 @@ export function readDayIndex(dataDir: string, file: JournalFile, end?: number): 
   if (existsSync(path)) {
     try {
       const cached = JSON.parse(readFileSync(path, 'utf8')) as DayIndex;
-      if (cached.size === size && typeof cached.hours === 'object') return { index: cached, fresh: false };
+      const complete = Object.values(cached.hours ?? {}).every((e) => typeof e.firstSeq === 'number');
+      if (cached.size === size && typeof cached.hours === 'object' && complete) return { index: cached, fresh: false };
     } catch {
       // a damaged cache is rebuilt below
     }

@@ -1,0 +1,33 @@
+// Child process of the benchmarks: opens a data directory read-only as a command would, loads
+// the partitions it is told to, and prints its timings and its peak RSS as one JSON line.
+//
+//   node dist/bench/open-store.js DATA_DIR FROM_MS TO_MS rollups|raw
+
+const [dataDir, fromArg, toArg, what] = process.argv.slice(2);
+if (dataDir === undefined || fromArg === undefined || toArg === undefined || (what !== 'rollups' && what !== 'raw')) {
+  process.stderr.write('usage: node dist/bench/open-store.js DATA_DIR FROM_MS TO_MS rollups|raw\n');
+  process.exit(2);
+}
+const startedMs = performance.now(); // since the process started: node's own start-up before this
+const t0 = performance.now();
+const { openEmbeddedStore } = await import('../src/store/embedded-store.js');
+const t1 = performance.now();
+const store = openEmbeddedStore({ dataDir, readOnly: true });
+const t2 = performance.now();
+await store.load({ range: { fromMs: Number(fromArg), toMs: Number(toArg) }, ...(what === 'rollups' ? { rollups: true } : { raw: true }) });
+const t3 = performance.now();
+const quads = store.memory.size;
+await store.close();
+const usage = process.resourceUsage();
+process.stdout.write(
+  `${JSON.stringify({
+    nodeStartMs: startedMs,
+    importMs: t1 - t0,
+    openMs: t2 - t1,
+    loadMs: t3 - t2,
+    totalMs: t3 - t0,
+    quads,
+    heapUsedBytes: process.memoryUsage().heapUsed,
+    maxRssBytes: usage.maxRSS * 1024,
+  })}\n`,
+);

@@ -1,0 +1,35 @@
+// The pipeline's public API: what the CLI (`kaizen run`) and the server wire up.
+
+export type { ActiveAlert, AlertChange, AlertRule, AndonMetrics, AndonThresholds, FaultRecord, Light, Lights } from './andon.js';
+export { Andon, DEFAULT_ANDON_THRESHOLDS, defaultAlertRules, lightsFor } from './andon.js';
+export type { ActiveChaos, ChaosKind, ChaosResult, ChaosSpec } from './chaos.js';
+export { CHAOS_KINDS, checkChaosSpec } from './chaos.js';
+export type { Admission, BreakerOptions, CircuitState, DeadLetter, Transition } from './circuit-breaker.js';
+export { CircuitBreaker, DeadLetterList } from './circuit-breaker.js';
+export type { Clock } from './clock.js';
+export { ManualClock } from './clock.js';
+export type { ConfigSources, PipelineConfig } from './config.js';
+export { CONFIG_FIELDS, DEFAULT_CONFIG, resolveConfig } from './config.js';
+export type { CallResult, Downstream, SimulatedDownstreamOptions } from './downstream.js';
+export { DEFAULT_DOWNSTREAM, simulatedDownstream } from './downstream.js';
+export type { EventSink } from './events.js';
+export { COMPONENTS } from './events.js';
+export type { IdGenerator } from './ids.js';
+export { seededIds } from './ids.js';
+export type { OfferResult, QueueItem } from './kanban-queue.js';
+export { KanbanQueue } from './kanban-queue.js';
+export type { Counters, RejectReason, SubmitResult } from './line.js';
+export type { PipelineOptions, PipelineStatus, WorkerStatus } from './pipeline.js';
+export { createPipeline, Pipeline } from './pipeline.js';
+export { deriveSeed, Random } from './random.js';
+export type { Incident, IncidentKind, IncidentTime, ResolvedIncident, Scenario, TrafficShape } from './scenario.js';
+export { describeIncident, INCIDENT_KINDS, parseScenario, resolveIncidents } from './scenario.js';
+export { parseDuration } from './scenario-fields.js';
+export type { Priority, Signal, SignalCheck, SignalInput, SignalType, TracedSignal } from './signal.js';
+export { checkSignal, SIGNAL_TYPES } from './signal.js';
+export type { SimulateOptions, SimulationProgress, SimulationSummary } from './simulate.js';
+export { createSimulation, Simulation, simulate } from './simulate.js';
+export type { Percentiles, StageTimings } from './timing.js';
+export { LatencyWindow, quantile } from './timing.js';
+export type { RebalanceResult } from './worker-pool.js';
+export { imbalance, loadBalanceCoefficient, stddev, WorkerPool } from './worker-pool.js';

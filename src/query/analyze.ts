@@ -1,0 +1,37 @@
+// The whole analysis of a window: facts from the rollups, then health, SLOs, trends and
+// recommendations, each citing the queries it came from.
+
+import type { WindowFacts } from '../analysis/facts.js';
+import { DEFAULT_HEALTH_CONFIG, type HealthConfig, type HealthReport, scoreHealth } from '../analysis/health.js';
+import { type Recommendation, recommend } from '../analysis/recommend.js';
+import { evaluateSlo, type SloResult } from '../analysis/slo.js';
+import type { SloSpec } from '../analysis/slo-spec.js';
+import { METRICS, seriesOf, type TrendResult, trendOf } from '../analysis/trends.js';
+import type { EvidenceStore } from '../evidence/store.js';
+import type { TimeRange } from '../evidence/time.js';
+import { loadWindowFacts } from './window-facts.js';
+
+export interface Analysis {
+  readonly window: TimeRange;
+  readonly facts: WindowFacts;
+  readonly health: HealthReport;
+  readonly slos: readonly SloResult[];
+  readonly trends: ReadonlyMap<string, TrendResult>;
+  readonly recommendations: readonly Recommendation[];
+  readonly queries: readonly string[];
+}
+
+/** The facts of a window with its rollups loaded (and the queries used). */
+export async function analyzeWindow(
+  store: EvidenceStore,
+  window: TimeRange,
+  slos: readonly SloSpec[],
+  config: HealthConfig = DEFAULT_HEALTH_CONFIG,
+): Promise<Analysis> {
+  const { facts, queries } = await loadWindowFacts(store, window);
+  const health = scoreHealth(facts, config);
+  const sloResults = slos.map((s) => evaluateSlo(s, facts));
+  const trends = new Map(METRICS.map((m) => [m.name, trendOf(seriesOf(facts.hours, m), m.higherIsBetter)] as const));
+  const recommendations = recommend({ health, slos: sloResults, trends, facts });
+  return { window, facts, health, slos: sloResults, trends, recommendations, queries };
+}

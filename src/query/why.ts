@@ -1,0 +1,77 @@
+// Finds a problem receipt (by IRI, or an alert by name and time) and builds its 5-Whys chain
+// from the raw hours around it.
+
+import type * as RDF from '@rdfjs/types';
+import { DataFactory } from 'n3';
+import { type WhyChain, type WhyEvent, whyChain } from '../analysis/whys.js';
+import { KaizenError, quoteInput } from '../errors.js';
+import type { EvidenceStore } from '../evidence/store.js';
+import { HOUR_MS } from '../evidence/time.js';
+import { KZ, V } from '../evidence/vocabulary.js';
+import { loadCatalogue } from './catalogue.js';
+
+const { literal, namedNode } = DataFactory;
+
+/** How much evidence before the problem the chain may draw on. */
+export const LOOKBACK_MS = 2 * HOUR_MS;
+
+const local = (t: RDF.Term | undefined): string => (t === undefined ? '' : t.value.startsWith(KZ) ? t.value.slice(KZ.length) : t.value);
+
+function toEvent(r: Record<string, RDF.Term>, iri: string): WhyEvent {
+  return {
+    iri,
+    className: local(r.type),
+    timeMs: Number(r.t?.value),
+    component: r.component?.value ?? '',
+    ...(r.reason !== undefined && { reason: r.reason.value }),
+    ...(r.alert !== undefined && { alert: r.alert.value }),
+    ...(r.value !== undefined && { value: Number(r.value.value) }),
+    ...(r.eventId !== undefined && { eventId: r.eventId.value }),
+    ...(r.causedBy !== undefined && { causedBy: r.causedBy.value }),
+  };
+}
+
+async function rows(store: EvidenceStore, name: string, bindings: Record<string, RDF.Term>): Promise<readonly Record<string, RDF.Term>[]> {
+  const q = loadCatalogue().get(name);
+  if (q === undefined) throw new KaizenError('KZN_QUERY_UNKNOWN', `the query ${name}.rq is missing from queries/`);
+  const r = await store.query(q.text, { bindings });
+  return r.kind === 'bindings' ? r.rows : [];
+}
+
+const ms = (n: number): RDF.Term => literal(String(n), V.xsdInteger);
+
+/** The 5-Whys chain of the receipt with this IRI. */
+export async function whyOfReceipt(store: EvidenceStore, iri: string): Promise<{ chain: WhyChain; queries: string[] }> {
+  const hour = await store.locateReceipt(iri);
+  if (hour === undefined) {
+    throw new KaizenError('KZN_USAGE', `no raw receipt ${quoteInput(iri)} in the store`, {
+      hint: 'Receipt IRIs look like urn:kaizen:receipt:local:42; kaizen query alert-timeline lists alerts with theirs.',
+    });
+  }
+  const detail = await rows(store, 'receipt-detail', { receipt: namedNode(iri) });
+  if (detail.length === 0) throw new KaizenError('KZN_USAGE', `${quoteInput(iri)} is not an event receipt`);
+  const problem = toEvent(detail[0]!, iri);
+  const range = { fromMs: problem.timeMs - LOOKBACK_MS, toMs: problem.timeMs + 1 };
+  await store.load({ range, raw: true });
+  const events = (await rows(store, 'events-between', { from: ms(range.fromMs), to: ms(range.toMs) })).map((r) =>
+    toEvent(r, r.r?.value ?? ''),
+  );
+  return { chain: whyChain(problem, events, LOOKBACK_MS), queries: ['receipt-detail', 'events-between'] };
+}
+
+/** The state-changing events of the raw hours before a time (for a metric's 5-Whys). */
+export async function whyEventsBefore(store: EvidenceStore, atMs: number): Promise<WhyEvent[]> {
+  const range = { fromMs: atMs - LOOKBACK_MS, toMs: atMs + 1 };
+  await store.load({ range, raw: true });
+  return (await rows(store, 'events-between', { from: ms(range.fromMs), to: ms(range.toMs) })).map((r) => toEvent(r, r.r?.value ?? ''));
+}
+
+/** The receipt of the last firing of an alert at or before a time (within a day), if any. */
+export async function findAlertReceipt(store: EvidenceStore, alert: string, atMs: number): Promise<string | undefined> {
+  const range = { fromMs: atMs - 24 * HOUR_MS, toMs: atMs + 1 };
+  await store.load({ range, raw: true });
+  const found = (await rows(store, 'alert-timeline', { from: ms(range.fromMs), to: ms(range.toMs) })).filter(
+    (r) => local(r.type) === 'AlertFired' && r.alert?.value === alert,
+  );
+  return found[found.length - 1]?.r?.value;
+}
