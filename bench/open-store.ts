@@ -8,6 +8,7 @@ if (dataDir === undefined || fromArg === undefined || toArg === undefined || (wh
   process.stderr.write('usage: node dist/bench/open-store.js DATA_DIR FROM_MS TO_MS rollups|raw\n');
   process.exit(2);
 }
+const { peakRssBytes } = await import('./peak-rss.js');
 const startedMs = performance.now(); // since the process started: node's own start-up before this
 const t0 = performance.now();
 const { openEmbeddedStore } = await import('../src/store/embedded-store.js');
@@ -17,6 +18,7 @@ const t2 = performance.now();
 await store.load({ range: { fromMs: Number(fromArg), toMs: Number(toArg) }, ...(what === 'rollups' ? { rollups: true } : { raw: true }) });
 const t3 = performance.now();
 const quads = store.memory.size;
+const heapUsedBytes = process.memoryUsage().heapUsed;
 await store.close();
 const usage = process.resourceUsage();
 process.stdout.write(
@@ -27,7 +29,8 @@ process.stdout.write(
     loadMs: t3 - t2,
     totalMs: t3 - t0,
     quads,
-    heapUsedBytes: process.memoryUsage().heapUsed,
-    maxRssBytes: usage.maxRSS * 1024,
+    heapUsedBytes,
+    maxRssBytes: peakRssBytes(),
+    cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
   })}\n`,
 );

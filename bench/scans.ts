@@ -10,7 +10,8 @@ const { namedNode } = DataFactory;
 /** A result row as plain values: numbers for numeric literals, strings for the rest. */
 export type Row = Record<string, string | number | undefined>;
 export type Params = Readonly<Record<string, RDF.Term>>;
-export type Scan = (store: Store, params: Params) => Row[];
+/** A scan gets the loaded store, the bound parameters and the query text (for its LIMIT). */
+export type Scan = (store: Store, params: Params, text: string) => Row[];
 
 const kz = (local: string): RDF.NamedNode => namedNode(KZ + local);
 const NUMERIC = new Set(['integer', 'double', 'decimal', 'float', 'int', 'long'].map((t) => `http://www.w3.org/2001/XMLSchema#${t}`));
@@ -236,7 +237,19 @@ function timeline(types: readonly string[], withAlert: boolean): Scan {
   };
 }
 
-const eventsBefore: Scan = (store, params) => {
+/** The optional fields of a receipt that the 5-Whys queries return, as plain values. */
+function receiptFields(store: Store, r: RDF.Term, g: RDF.Term): Row {
+  const get = (p: RDF.Term): string | number | undefined => termValue(one(store, r, p, g));
+  return { reason: get(V.reason), alert: get(V.alert), value: get(V.value), eventId: get(V.eventId), causedBy: get(V.causedBy) };
+}
+
+/** The LIMIT of a query text, so that the scan cuts its answer where the query does. */
+function limitOf(text: string): number {
+  const m = /\bLIMIT\s+(\d+)\s*$/i.exec(text.trim());
+  return m === null ? Number.POSITIVE_INFINITY : Number(m[1]);
+}
+
+const eventsBefore: Scan = (store, params, text) => {
   const receipt = params.receipt!;
   const spanMs = num(params.spanMs);
   const t0Term = store.getQuads(receipt as never, V.epochMs, null, null)[0]?.object;
@@ -247,14 +260,45 @@ const eventsBefore: Scan = (store, params) => {
     const t = num(q.object);
     if (!(t <= t0 && t >= t0 - spanMs) || q.subject.equals(receipt)) continue;
     const type = one(store, q.subject, V.type, q.graph);
-    const time = one(store, q.subject, V.atTime, q.graph);
     const component = one(store, q.subject, V.component, q.graph);
-    if (type === undefined || time === undefined || component === undefined) continue;
-    const reason = one(store, q.subject, V.reason, q.graph);
-    rows.push({ t, r: q.subject.value, time: time.value, type: type.value, component: component.value, reason: reason?.value, t0 });
+    if (type === undefined || component === undefined) continue;
+    rows.push({ r: q.subject.value, t, type: type.value, component: component.value, ...receiptFields(store, q.subject, q.graph) });
   }
   rows.sort((a, b) => b.t - a.t || (a.r < b.r ? -1 : a.r > b.r ? 1 : 0));
-  return rows.slice(0, 200).map(({ t: _t, ...row }) => row);
+  return rows.slice(0, limitOf(text));
+};
+
+const STATE_CHANGES = [
+  'AlertFired', 'AlertCleared', 'SignalRejected', 'CircuitOpened', 'CircuitHalfOpened', 'CircuitClosed', 'FailureRecorded',
+  'TaskFailed', 'HealthCheckFailed', 'HealthCheckPassed', 'ChaosInjected', 'ChaosCleared', 'WorkerCrashed', 'WorkerActivated',
+  'WorkerDeactivated', 'QueueDepthSampled', 'RebalancePerformed',
+];
+
+const eventsBetween: Scan = (store, params) => {
+  const from = num(params.from);
+  const to = num(params.to);
+  const out: Row[] = [];
+  for (const q of receiptsOfTypes(store, STATE_CHANGES.map(kz), null)) {
+    const t = num(one(store, q.subject, V.epochMs, q.graph));
+    const component = one(store, q.subject, V.component, q.graph);
+    if (!(t >= from && t < to) || component === undefined) continue;
+    out.push({ r: q.subject.value, t, type: q.object.value, component: component.value, ...receiptFields(store, q.subject, q.graph) });
+  }
+  return out;
+};
+
+const receiptDetail: Scan = (store, params) => {
+  const receipt = params.receipt!;
+  const out: Row[] = [];
+  for (const q of store.getQuads(receipt as never, V.type, null, null)) {
+    const t = one(store, receipt, V.epochMs, q.graph);
+    const time = one(store, receipt, V.atTime, q.graph);
+    const component = one(store, receipt, V.component, q.graph);
+    if (t === undefined || time === undefined || component === undefined) continue;
+    const severity = one(store, receipt, V.severity, q.graph)?.value;
+    out.push({ type: q.object.value, t: num(t), time: time.value, component: component.value, severity, ...receiptFields(store, receipt, q.graph) });
+  }
+  return out;
 };
 
 const rollupHistogram: Scan = (store, params) => {
@@ -334,11 +378,13 @@ export const SCANS: ReadonlyMap<string, Scan> = new Map<string, Scan>([
   ['circuit-timeline', timeline(['CircuitOpened', 'CircuitHalfOpened', 'CircuitClosed'], false)],
   ['counts-by-type', countsByType],
   ['events-before', eventsBefore],
+  ['events-between', eventsBetween],
   ['hour-latencies', hourLatencies],
   ['hourly-stats', hourlyStats],
   ['latency-histogram', latencyHistogram],
   ['queue-depth-series', queueDepthSeries],
   ['raw-counts-by-type', rawCountsByType],
+  ['receipt-detail', receiptDetail],
   ['rollup-histogram', rollupHistogram],
   ['rollup-stats', rollupStats],
   ['rollup-transitions', rollupTransitions],

@@ -43,16 +43,18 @@ export async function timeReps<T>(reps: number, budgetMs: number, fn: () => Prom
 export interface ChildRun {
   readonly code: number | null;
   readonly wallMs: number;
-  /** Peak resident set size of the child, bytes (from process.resourceUsage().maxRSS at exit). */
+  /** Peak resident set size of the child, bytes (its VmHWM at exit, see peak-rss.ts). */
   readonly maxRssBytes: number | undefined;
+  /** CPU time of the child (user + system), ms. */
+  readonly cpuMs: number | undefined;
   readonly stdout: string;
   readonly stderr: string;
 }
 
 /**
  * Runs `node [nodeArgs] script args` and reports its wall time and peak RSS. The RSS comes from
- * a preloaded probe (bench/rss-probe.ts) that writes process.resourceUsage().maxRSS at exit, so
- * the command itself is unchanged.
+ * a preloaded probe (bench/rss-probe.ts) that writes the child's peak RSS at exit, so the command
+ * itself is unchanged.
  */
 export function runNode(script: string, args: readonly string[], options: { nodeArgs?: readonly string[]; probe?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<ChildRun> {
   const probe = options.probe !== false;
@@ -73,11 +75,14 @@ export function runNode(script: string, args: readonly string[], options: { node
     child.on('close', (code) => {
       const wallMs = performance.now() - t0;
       let maxRssBytes: number | undefined;
+      let cpuMs: number | undefined;
       if (probe && existsSync(rssFile)) {
-        maxRssBytes = (JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssKb: number }).maxRssKb * 1024;
+        const got = JSON.parse(readFileSync(rssFile, 'utf8')) as { peakRssBytes: number; userMs: number; systemMs: number };
+        maxRssBytes = got.peakRssBytes;
+        cpuMs = got.userMs + got.systemMs;
         rmSync(rssFile, { force: true });
       }
-      resolvePromise({ code, wallMs, maxRssBytes, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      resolvePromise({ code, wallMs, maxRssBytes, cpuMs, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
     });
   });
 }

@@ -111,4 +111,14 @@ export function registerCommands(program: Command, deps: CliDeps): void {
     .option('--window <duration>', 'a window ending at the current hour')
     .option(...fmt)
     .action(async (opts, cmd) => (await import('./recommend.js')).runRecommend(deps, opts, cmd));
+  program
+    .command('review')
+    .description('the weekly Kaizen review: health, SLOs, incidents with 5-Whys, trends, flow, actions')
+    .option('--week <week>', 'an ISO week (2026-W48), last (the last complete week), this, or a date in the week', 'last')
+    .option('--format <format>', 'md | html | json', 'md')
+    .option('--out <path>', 'write to a file (atomically) instead of stdout')
+    .option('--template <file>', 'a Handlebars template to use instead of reports/review.<format>.hbs')
+    .option('--slos <dir>', 'the folder of OpenSLO files (default: the shipped slos/)')
+    .addHelpText('after', '\nThe JSON form is a machine contract: reports/review.schema.json.\nCopy reports/review.md.hbs or review.html.hbs to change the layout, then pass --template.')
+    .action(async (opts, cmd) => (await import('./review.js')).runReview(deps, opts, cmd));
 }

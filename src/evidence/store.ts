@@ -71,7 +71,7 @@ export interface EvidenceStore {
   /** Drops partitions from memory; they stay in durable storage. */
   release(request: PartitionRequest): void;
   /** Per UTC hour of the range that has raw receipts: how many, and the digest of the last. */
-  hourSummaries(range: TimeRange): Promise<Map<string, { count: number; lastDigest: string }>>;
+  hourSummaries(range: TimeRange): Promise<Map<string, { count: number; lastSeq: number; lastDigest: string }>>;
   /** The UTC hour of a raw receipt (loading that hour), or undefined when there is none. */
   locateReceipt(iri: string): Promise<string | undefined>;
   /** Runs a SPARQL query over what is loaded. */

@@ -85,6 +85,7 @@ export function checkChaosSpec(input: unknown): { ok: true; spec: ChaosSpec } | 
 }
 
 function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
   return quoteInput(typeof value === 'string' ? value : String(JSON.stringify(value)));
 }
 

@@ -13,25 +13,10 @@ import type { IdGenerator } from './ids.js';
 import { KanbanQueue } from './kanban-queue.js';
 import type { Random } from './random.js';
 import { Scheduler } from './scheduler.js';
-import { checkSignal, type Lane, laneOf, type TracedSignal } from './signal.js';
+import type { Lane } from './signal.js';
 import type { Task, TaskOutcome } from './task.js';
 import { LatencyWindow, roundMs, stageAttributes } from './timing.js';
 import { type Worker, WorkerPool } from './worker-pool.js';
-
-/** Why a signal was refused at the door. */
-export type RejectReason = 'invalid-signal' | 'circuit-open' | 'circuit-half-open' | 'queue-full';
-
-/** The answer to a submitted signal: accepted into the queue, or refused with a reason. */
-export type SubmitResult =
-  | { readonly accepted: true; readonly signalId: string; readonly traceId: string; readonly queueDepth: number }
-  | {
-      readonly accepted: false;
-      readonly signalId: string;
-      readonly traceId: string;
-      readonly reason: RejectReason;
-      /** For an invalid signal: which field was wrong and what was expected. */
-      readonly detail?: string;
-    };
 
 /** What the line is built from. */
 export interface LineParts {
@@ -55,7 +40,6 @@ export interface Counters {
 }
 
 const LANES_PULL_ORDER: readonly Lane[] = ['slow', 'fast'];
-const ACCEPTED_PILLAR = eventTypeInfo('signal.accepted').pillar;
 const COMPLETED_PILLAR = eventTypeInfo('task.completed').pillar;
 
 /**
@@ -113,70 +97,6 @@ export class Line {
   emitFast(event: KaizenEvent): void {
     this.counters.events += 1;
     this.parts.sink(event);
-  }
-
-  /** Takes a signal at the current time: validate, gate, enqueue, and let the workers pull. */
-  submit(input: unknown): SubmitResult {
-    const { ids, clock } = this.parts;
-    const t0 = this.nowMs;
-    this.counters.submitted += 1;
-    const check = checkSignal(input);
-    const signalId = ids.signalId();
-    const traceId = ids.traceId();
-    const spanId = ids.spanId();
-    const ref = { signalId, traceId, spanId };
-    if (!check.ok) return this.#reject(ref, input, 'invalid-signal', undefined, check.reason);
-    const c = check.signal;
-    const signal: TracedSignal = {
-      signalType: c.signalType,
-      priority: c.priority,
-      payload: c.payload,
-      timeoutMs: c.timeoutMs,
-      workType: c.workType,
-      latencyMs: c.latencyMs,
-      id: signalId,
-      traceId,
-      spanId,
-    };
-    const lane = laneOf(signal);
-    const described = { signal_type: signal.signalType, priority: signal.priority, lane };
-    if (this.config.signals.emitReceived) this.emit('signal.received', COMPONENTS.intake, { ...ref, attributes: described });
-    const t1 = Math.max(clock.now(), t0);
-    const gate = this.breaker.admit();
-    if (!gate.admitted) return this.#reject(ref, input, gate.reason, described);
-    const t2 = Math.max(clock.now(), t1);
-    const task: Task = {
-      signal,
-      priority: signal.priority,
-      lane,
-      arrivalMs: t0,
-      receiveMs: t1 - t0,
-      enqueueMs: t2 - t1,
-      enqueuedMs: t2,
-      probe: gate.probe,
-      attempt: 0,
-    };
-    const offer = this.queue.offer(task);
-    if (!offer.accepted) {
-      if (gate.probe) this.breaker.releaseProbe();
-      return this.#reject(ref, input, 'queue-full', described);
-    }
-    this.counters.accepted += 1;
-    if (offer.depth === 1) this.lastQueueProgressMs = this.nowMs;
-    const attributes: Record<string, string | number> = { ...described, queue_depth: offer.depth };
-    if (gate.probe) attributes['probe'] = 1;
-    this.emitFast({
-      type: 'signal.accepted',
-      timeMs: Math.floor(t0),
-      component: COMPONENTS.intake,
-      pillar: ACCEPTED_PILLAR,
-      signalId,
-      traceId,
-      spanId,
-      attributes,
-    });
-    this.pump();
-    return { accepted: true, signalId, traceId, queueDepth: this.queue.size };
   }
 
   /** Lets workers with room pull from the queue (unless a stall stops them) and start work. */
@@ -309,26 +229,5 @@ export class Line {
       causedBy: failedId,
       attributes: { state: this.breaker.state, window_calls: calls, window_failures: failures },
     });
-  }
-
-  #reject(
-    ref: { signalId: string; traceId: string; spanId: string },
-    input: unknown,
-    reason: RejectReason,
-    described: Record<string, string | number> | undefined,
-    detail?: string,
-  ): SubmitResult {
-    this.counters.rejected += 1;
-    const causedBy = reason === 'circuit-open' || reason === 'circuit-half-open' ? this.lastOpenedId : undefined;
-    const attributes = { ...described, ...(detail !== undefined && { detail: detail.slice(0, 300) }) };
-    this.emit('signal.rejected', COMPONENTS.intake, { ...ref, reason, causedBy, attributes });
-    this.deadLetters.add({ timeMs: this.nowMs, signalId: ref.signalId, reason: detail ?? reason, input });
-    return {
-      accepted: false,
-      signalId: ref.signalId,
-      traceId: ref.traceId,
-      reason,
-      ...(detail !== undefined && { detail }),
-    };
   }
 }

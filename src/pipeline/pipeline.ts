@@ -9,7 +9,8 @@ import { DEFAULT_CONFIG, type PipelineConfig } from './config.js';
 import { type Downstream, simulatedDownstream } from './downstream.js';
 import type { EventSink } from './events.js';
 import { type IdGenerator, seededIds } from './ids.js';
-import { type Counters, Line, type SubmitResult } from './line.js';
+import { type SubmitResult, submitSignal } from './intake.js';
+import { type Counters, Line } from './line.js';
 import { deriveSeed, Random } from './random.js';
 import { Supervisor } from './supervisor.js';
 import type { Percentiles } from './timing.js';
@@ -100,7 +101,7 @@ export class Pipeline {
   /** Takes a signal now: the answer says whether it was queued or why it was refused. */
   submit(input: unknown): SubmitResult {
     this.advance();
-    return this.#line.submit(input);
+    return submitSignal(this.#line, input);
   }
 
   /** Runs everything due up to `toMs` (default: the clock's now), in time order. */

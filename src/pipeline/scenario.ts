@@ -75,12 +75,13 @@ const ZONED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}
  * messages. Throws KZN_INPUT_FILE naming the file, the field and what was expected.
  */
 export function parseScenario(text: string, source: string): Scenario {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text);
   const first = doc.errors[0];
   if (first !== undefined) {
     const line = first.linePos?.[0]?.line;
     const where = line === undefined ? source : `${source}: line ${line}`;
-    throw new KaizenError('KZN_INPUT_FILE', `${where}: expected YAML or JSON, ${first.message.split('\n')[0]}`);
+    const what = (first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    throw new KaizenError('KZN_INPUT_FILE', `${where}: expected YAML or JSON: ${what}`);
   }
   const root = Fields.root(source, doc.toJS(), ['name', 'description', 'duration', 'traffic', 'downstream', 'incidents']);
   const stem = source.replace(/^.*[\\/]/, '').replace(/\.(ya?ml|json)$/i, '');

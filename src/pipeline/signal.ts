@@ -53,7 +53,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function show(value: unknown): string {
-  return typeof value === 'string' ? quoteInput(value) : quoteInput(String(JSON.stringify(value)));
+  if (value === undefined) return 'nothing';
+  return quoteInput(typeof value === 'string' ? value : String(JSON.stringify(value)));
 }
 
 const refuse = (reason: string): SignalCheck => ({ ok: false, reason });

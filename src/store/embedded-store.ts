@@ -278,12 +278,12 @@ export class EmbeddedStore implements EvidenceStore {
     }
   }
 
-  async hourSummaries(range: TimeRange): Promise<Map<string, { count: number; lastDigest: string }>> {
-    const out = new Map<string, { count: number; lastDigest: string }>();
+  async hourSummaries(range: TimeRange): Promise<Map<string, { count: number; lastSeq: number; lastDigest: string }>> {
+    const out = new Map<string, { count: number; lastSeq: number; lastDigest: string }>();
     for (const day of daysIn(range)) {
       for (const [hour, e] of Object.entries(this.dayIndex(day).hours)) {
         const start = Date.parse(`${hour}:00:00Z`);
-        if (start + 3_600_000 > range.fromMs && start < range.toMs) out.set(hour, { count: e.count, lastDigest: e.lastDigest });
+        if (start + 3_600_000 > range.fromMs && start < range.toMs) out.set(hour, { count: e.count, lastSeq: e.lastSeq, lastDigest: e.lastDigest });
       }
     }
     return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));

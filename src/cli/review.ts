@@ -1,0 +1,44 @@
+// `kaizen review --week W`: the weekly Kaizen review as Markdown, HTML or JSON.
+
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { KaizenError, quoteInput } from '../errors.js';
+import { loadSlos } from '../query/slo-files.js';
+import { buildReview } from '../report/build.js';
+import { renderReview, type ReviewFormat } from '../report/render.js';
+import { type CliDeps, type GlobalOptions, openStore } from './context.js';
+
+const FORMATS: readonly ReviewFormat[] = ['md', 'html', 'json'];
+
+/** Writes a file atomically: a temp file beside it, then a rename. */
+export function writeAtomically(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** Runs the command (its options are defined in commands.ts). */
+export async function runReview(
+  deps: CliDeps,
+  opts: { week: string; format: string; out?: string; template?: string; slos?: string },
+  cmd: Command,
+): Promise<void> {
+  if (!(FORMATS as readonly string[]).includes(opts.format)) {
+    throw new KaizenError('KZN_USAGE', `--format: expected md, html or json, got ${quoteInput(opts.format)}`);
+  }
+  const slos = loadSlos(opts.slos === undefined ? undefined : resolve(deps.cwd, opts.slos));
+  const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
+  try {
+    const model = await buildReview(store, opts.week, { nowMs: deps.now(), slos });
+    const text = renderReview(model, opts.format as ReviewFormat, opts.template === undefined ? undefined : resolve(deps.cwd, opts.template));
+    if (opts.out === undefined) deps.stdout(text);
+    else {
+      writeAtomically(resolve(deps.cwd, opts.out), text);
+      deps.stderr(`wrote the review of ${model.week} to ${opts.out}\n`);
+    }
+  } finally {
+    await store.close();
+  }
+}
