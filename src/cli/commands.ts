@@ -121,4 +121,15 @@ export function registerCommands(program: Command, deps: CliDeps): void {
     .option('--slos <dir>', 'the folder of OpenSLO files (default: the shipped slos/)')
     .addHelpText('after', '\nThe JSON form is a machine contract: reports/review.schema.json.\nCopy reports/review.md.hbs or review.html.hbs to change the layout, then pass --template.')
     .action(async (opts, cmd) => (await import('./review.js')).runReview(deps, opts, cmd));
+  program
+    .command('run')
+    .description('run the pipeline in simulated time against a scenario, journaling every event')
+    .option('--scenario <name|file>', 'a scenario of scenarios/ (default-week, outage-day) or a .yaml/.json file', 'default-week')
+    .option('--duration <duration>', 'how long to simulate, like 1d or 7d (default: the scenario\'s)')
+    .option('--seed <n>', 'the random seed; the same seed gives the same receipts', '1')
+    .option('--start <time>', 'simulated start (default: Monday 00:00 UTC of the last complete week)')
+    .option('--rate <signals/s>', 'mean signals per second (default: the scenario\'s)')
+    .option('--no-rollup', 'do not roll up each hour as it closes')
+    .addHelpText('after', '\nPipeline settings come from TPS_NUM_WORKERS, TPS_CB_THRESHOLD, TPS_CB_TIMEOUT, TPS_KANBAN_BUFFER, …\n(see the README, "Configuration").')
+    .action(async (opts, cmd) => (await import('./run.js')).runRun(deps, opts, cmd));
 }

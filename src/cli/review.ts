@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { KaizenError, quoteInput } from '../errors.js';
 import { loadSlos } from '../query/slo-files.js';
 import { buildReview } from '../report/build.js';
-import { renderReview, type ReviewFormat } from '../report/render.js';
+import { type ReviewFormat, renderReview } from '../report/render.js';
 import { type CliDeps, type GlobalOptions, openStore } from './context.js';
 
 const FORMATS: readonly ReviewFormat[] = ['md', 'html', 'json'];

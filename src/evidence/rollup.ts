@@ -6,7 +6,7 @@ import type { Pillar } from './event-types.js';
 import { addToHistogram, formatHistogram, type Histogram } from './histogram.js';
 import { type Receipt, sealReceipt } from './receipt.js';
 import { HOUR_MS, hourStartMs } from './time.js';
-import { classNode, hourGraphIri, pillarNode, rollupGraphIri, V } from './vocabulary.js';
+import { classNode, hourGraphIri, KZ, pillarNode, rollupGraphIri, V } from './vocabulary.js';
 
 const { namedNode, literal, quad } = DataFactory;
 
@@ -71,6 +71,82 @@ export interface HourSummary {
   readonly circuits: readonly CircuitHour[];
   readonly episodes: readonly AlertEpisode[];
   readonly carryOut: RollupCarry;
+}
+
+/** One row of rollup-columns.rq: a property of a receipt (predicate IRI, object value). */
+export interface ColumnRow {
+  readonly receipt: string;
+  readonly predicate: string;
+  readonly value: string;
+}
+
+interface ReceiptColumns {
+  className?: string;
+  pillar?: string;
+  component?: string;
+  worker?: string;
+  value?: number;
+  bucket?: number;
+}
+
+/**
+ * Folds the column rows of an hour into the stats rows (per class, pillar, component and worker:
+ * count, and count, sum, min and max of values) and the histogram rows (per class and
+ * component: count per bucket).
+ */
+export function foldColumns(rows: readonly ColumnRow[]): { stats: StatsRow[]; histogramRows: HistogramRow[] } {
+  const byReceipt = new Map<string, ReceiptColumns>();
+  for (const row of rows) {
+    let c = byReceipt.get(row.receipt);
+    if (c === undefined) byReceipt.set(row.receipt, (c = {}));
+    const local = row.value.startsWith(KZ) ? row.value.slice(KZ.length) : row.value;
+    switch (row.predicate) {
+      case V.type.value:
+        c.className = local;
+        break;
+      case V.pillar.value:
+        c.pillar = local.toLowerCase();
+        break;
+      case V.component.value:
+        c.component = row.value;
+        break;
+      case V.worker.value:
+        c.worker = row.value;
+        break;
+      case V.value.value:
+        c.value = Number(row.value);
+        break;
+      case V.bucket.value:
+        c.bucket = Number(row.value);
+        break;
+    }
+  }
+  const stats = new Map<string, { -readonly [K in keyof StatsRow]: StatsRow[K] }>();
+  const hist = new Map<string, { -readonly [K in keyof HistogramRow]: HistogramRow[K] }>();
+  for (const c of byReceipt.values()) {
+    if (c.className === undefined || c.component === undefined || c.pillar === undefined) continue;
+    const key = `${c.className}\u0000${c.pillar}\u0000${c.component}\u0000${c.worker ?? ''}`;
+    let s = stats.get(key);
+    if (s === undefined) {
+      s = { className: c.className, pillar: c.pillar as Pillar, component: c.component, count: 0, values: 0 };
+      if (c.worker !== undefined) s.worker = c.worker;
+      stats.set(key, s);
+    }
+    s.count++;
+    if (c.value !== undefined && Number.isFinite(c.value)) {
+      s.values++;
+      s.sum = (s.sum ?? 0) + c.value;
+      s.min = Math.min(s.min ?? c.value, c.value);
+      s.max = Math.max(s.max ?? c.value, c.value);
+    }
+    if (c.bucket !== undefined) {
+      const hk = `${c.className}\u0000${c.component}\u0000${c.bucket}`;
+      const h = hist.get(hk);
+      if (h === undefined) hist.set(hk, { className: c.className, component: c.component, bucket: c.bucket, count: 1 });
+      else h.count++;
+    }
+  }
+  return { stats: [...stats.values()], histogramRows: [...hist.values()] };
 }
 
 const STATE_AFTER: Record<string, CircuitState> = {

@@ -11,7 +11,9 @@ export type ChaosSpec =
   /** Recorded only: the traffic source, not the pipeline, makes the extra load. */
   | { readonly kind: 'traffic-spike'; readonly multiplier: number };
 
+/** The kinds of fault. */
 export type ChaosKind = ChaosSpec['kind'];
+/** Every kind of fault, for messages and validation. */
 export const CHAOS_KINDS: readonly ChaosKind[] = [
   'downstream-down',
   'added-latency',

@@ -21,6 +21,8 @@ export interface PipelineConfig {
   readonly signals: {
     readonly defaultTimeoutMs: number | undefined;
     readonly emitReceived: boolean;
+    /** Emit signal.accepted when a signal is queued (the server's durable acceptance needs it). */
+    readonly emitAccepted: boolean;
     readonly deadLetterMax: number;
   };
 }
@@ -47,7 +49,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   queue: { capacity: 1000, agingMs: 5_000, depthSampleIntervalMs: 10_000 },
   andon: { ...DEFAULT_ANDON_THRESHOLDS, evalIntervalMs: 5_000, historySize: 100 },
   timing: { windowMs: 60_000, maxSamples: 50_000 },
-  signals: { defaultTimeoutMs: undefined, emitReceived: false, deadLetterMax: 1000 },
+  signals: { defaultTimeoutMs: undefined, emitReceived: false, emitAccepted: false, deadLetterMax: 1000 },
 };
 
 type Kind = 'count' | 'positive' | 'ms' | 'ratio' | 'optional-ms' | 'bool';
@@ -99,6 +101,7 @@ export const CONFIG_FIELDS: readonly Field[] = [
   { section: 'timing', key: 'maxSamples', kind: 'positive' },
   { section: 'signals', key: 'defaultTimeoutMs', kind: 'optional-ms', env: 'TPS_DEFAULT_TIMEOUT_MS' },
   { section: 'signals', key: 'emitReceived', kind: 'bool', env: 'TPS_EMIT_RECEIVED' },
+  { section: 'signals', key: 'emitAccepted', kind: 'bool', env: 'TPS_EMIT_ACCEPTED' },
   { section: 'signals', key: 'deadLetterMax', kind: 'count', env: 'TPS_DEAD_LETTER_MAX' },
 ];
 

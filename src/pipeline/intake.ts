@@ -76,7 +76,7 @@ export function submitSignal(line: Line, input: unknown): SubmitResult {
   if (offer.depth === 1) line.lastQueueProgressMs = line.nowMs;
   const attributes: Record<string, string | number> = { ...described, queue_depth: offer.depth };
   if (gate.probe) attributes['probe'] = 1;
-  line.emitFast({
+  if (line.config.signals.emitAccepted) line.emitFast({
     type: 'signal.accepted',
     timeMs: Math.floor(t0),
     component: COMPONENTS.intake,

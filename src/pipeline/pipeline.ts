@@ -104,15 +104,27 @@ export class Pipeline {
     return submitSignal(this.#line, input);
   }
 
-  /** Runs everything due up to `toMs` (default: the clock's now), in time order. */
+  /** Runs everything due up to and at `toMs` (default: the clock's now), in time order. */
   advance(toMs: number = this.#clock.now()): void {
+    this.#run(toMs, true);
+    this.#line.nowMs = Math.max(this.#line.nowMs, toMs);
+  }
+
+  /**
+   * Runs everything due strictly before `toMs`, so that every event timed before it has been
+   * emitted and none at or after it: the cut a caller makes at an hour boundary.
+   */
+  advanceBefore(toMs: number): void {
+    this.#run(toMs, false);
+  }
+
+  #run(toMs: number, inclusive: boolean): void {
     this.start();
     const line = this.#line;
-    for (let due = line.scheduler.takeDue(toMs); due !== undefined; due = line.scheduler.takeDue(toMs)) {
+    for (let due = line.scheduler.takeDue(toMs, inclusive); due !== undefined; due = line.scheduler.takeDue(toMs, inclusive)) {
       line.nowMs = Math.max(line.nowMs, due.atMs);
       due.action();
     }
-    line.nowMs = Math.max(line.nowMs, toMs);
   }
 
   /** When something is next due (a task ending, a timer); a real-time driver wakes up then. */

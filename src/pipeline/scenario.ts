@@ -26,6 +26,7 @@ export interface TrafficShape {
   };
 }
 
+/** The kinds of incident a scenario can schedule. */
 export const INCIDENT_KINDS = ['downstream-outage', 'added-latency', 'worker-crash', 'traffic-spike', 'queue-stall'] as const;
 /** What goes wrong. */
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];

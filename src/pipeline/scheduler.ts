@@ -43,11 +43,11 @@ export class Scheduler {
     return this.#heap[0]?.atMs;
   }
 
-  /** Removes and returns the next action if it is due at or before `toMs`. */
-  takeDue(toMs: number): { atMs: number; action: () => void } | undefined {
+  /** Removes and returns the next action if it is due at or before `toMs` (strictly before unless `inclusive`). */
+  takeDue(toMs: number, inclusive = true): { atMs: number; action: () => void } | undefined {
     const heap = this.#heap;
     const top = heap[0];
-    if (top === undefined || top.atMs > toMs) return undefined;
+    if (top === undefined || top.atMs > toMs || (!inclusive && top.atMs === toMs)) return undefined;
     const last = heap.pop() as Entry;
     if (heap.length > 0) {
       let i = 0;

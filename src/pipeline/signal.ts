@@ -2,6 +2,7 @@
 
 import { quoteInput } from '../errors.js';
 
+/** The signal types of the contract. */
 export const SIGNAL_TYPES = ['validate', 'execute', 'report'] as const;
 /** What a signal asks for. */
 export type SignalType = (typeof SIGNAL_TYPES)[number];
@@ -45,6 +46,7 @@ export interface TracedSignal extends Signal {
 /** The result of validating a signal: the typed signal, or why it is refused. */
 export type SignalCheck = { readonly ok: true; readonly signal: Signal } | { readonly ok: false; readonly reason: string };
 
+/** The priority of a signal that gives none: normal. */
 export const DEFAULT_PRIORITY: Priority = 3;
 const KNOWN_FIELDS = new Set(['signal_type', 'priority', 'payload', 'timeout_ms']);
 

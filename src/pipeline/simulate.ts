@@ -129,7 +129,12 @@ export class Simulation {
     return this.#secondMs >= this.endMs;
   }
 
-  /** Simulates up to `untilMs` (at most the end), one second of arrivals at a time. */
+  /**
+   * Simulates up to `untilMs` (at most the end; arrivals are drawn a whole second at a time, so a
+   * cut off a second boundary runs on to the next one). When it returns, every event timed before
+   * the cut has gone to the sink and none timed at or after it: cutting at hour boundaries gives
+   * each hour its own events. The run covers [startMs, endMs).
+   */
   runUntil(untilMs: number): void {
     const stop = Math.min(untilMs, this.endMs);
     const arrivals = this.#arrivals;
@@ -148,10 +153,8 @@ export class Simulation {
       this.#secondMs = to;
       if (to >= this.#nextProgressMs || to >= this.endMs) this.#progress(to);
     }
-    if (this.done) {
-      this.#clock.set(this.endMs);
-      this.pipeline.advance(this.endMs);
-    }
+    // Everything timed before the cut is out now; nothing at or after it (that is the next chunk's).
+    this.pipeline.advanceBefore(Math.min(this.#secondMs, this.endMs));
   }
 
   /** What the run did so far. */

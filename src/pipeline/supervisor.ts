@@ -215,6 +215,7 @@ export class Supervisor {
     line.startIdle();
   }
 
+  /** worker.load: the value is the worker's load (in flight + buffered), with its interval's starts and utilisation. */
   #sampleLoad(): void {
     const line = this.#line;
     const now = line.nowMs;
@@ -232,6 +233,8 @@ export class Supervisor {
         value: load,
         attributes: {
           lane: w.lane,
+          in_flight: w.current === undefined ? 0 : 1,
+          buffered: w.local.length,
           started: w.startedInInterval,
           utilisation_pct: round(100 * line.pool.utilisation(w, this.#intervalStartMs, now), 1),
           interval_ms: now - this.#intervalStartMs,

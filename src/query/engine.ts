@@ -6,7 +6,7 @@ import { DataFactory } from 'n3';
 import { KaizenError } from '../errors.js';
 import type { QueryOptions, QueryResult } from '../evidence/store.js';
 
-type Engine = import('@comunica/query-sparql-rdfjs').QueryEngine;
+type Engine = import('@comunica/query-sparql-rdfjs-lite').QueryEngine;
 
 let enginePromise: Promise<Engine> | undefined;
 let bindingsFactoryPromise: Promise<import('@comunica/utils-bindings-factory').BindingsFactory> | undefined;
@@ -16,7 +16,7 @@ let bindingsFactoryPromise: Promise<import('@comunica/utils-bindings-factory').B
  * second (PERF-NOTES.md), which commands that never query must not pay.
  */
 function engine(): Promise<Engine> {
-  enginePromise ??= import('@comunica/query-sparql-rdfjs').then((m) => new m.QueryEngine());
+  enginePromise ??= import('@comunica/query-sparql-rdfjs-lite').then((m) => new m.QueryEngine());
   return enginePromise;
 }
 

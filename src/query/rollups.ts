@@ -4,11 +4,11 @@
 import type * as RDF from '@rdfjs/types';
 import { DataFactory } from 'n3';
 import { KaizenError } from '../errors.js';
-import type { Pillar } from '../evidence/event-types.js';
 import {
   type AlertEpisode,
   type CircuitState,
   EMPTY_CARRY,
+  foldColumns,
   type HistogramRow,
   type RollupCarry,
   rollupReceipt,
@@ -78,44 +78,52 @@ function rollupSource(store: EvidenceStore, hour: string): { count: number; dige
   return count === undefined || digest === undefined ? undefined : { count: Number(count), digest };
 }
 
-/** Runs the three rollup queries over one loaded raw hour and returns the rows, typed. */
+/** Runs the rollup queries over one loaded raw hour and returns the rows, typed. */
 async function queryHour(
   store: EvidenceStore,
-  queries: { stats: NamedQuery; histogram: NamedQuery; transitions: NamedQuery },
+  queries: RollupQueries,
   hour: string,
 ): Promise<{ stats: StatsRow[]; histogramRows: HistogramRow[]; transitions: Transition[] }> {
   const bindings = { g: namedNode(hourGraphIri(hour)) };
-  const [s, h, t] = [
-    await store.query(queries.stats.text, { bindings }),
-    await store.query(queries.histogram.text, { bindings }),
-    await store.query(queries.transitions.text, { bindings }),
-  ];
-  const stats = rowsOf(s, queries.stats.name).map((r): StatsRow => {
-    const values = num(r.values) ?? 0;
-    return {
+  const columns = await store.query(queries.columns.text, { bindings });
+  const transitions = await store.query(queries.transitions.text, { bindings });
+  const folded = foldColumns(
+    rowsOf(columns, queries.columns.name).map((r) => ({
+      receipt: r.r?.value ?? '',
+      predicate: r.p?.value ?? '',
+      value: r.o?.value ?? '',
+    })),
+  );
+  return {
+    ...folded,
+    transitions: rowsOf(transitions, queries.transitions.name).map((r) => ({
       className: local(r.type),
-      pillar: local(r.pillar).toLowerCase() as Pillar,
       component: r.component?.value ?? '',
-      count: num(r.n) ?? 0,
-      values,
-      ...(r.worker !== undefined && { worker: r.worker.value }),
-      ...(values > 0 && { sum: num(r.sum)!, min: num(r.min)!, max: num(r.max)! }),
-    };
-  });
-  const histogramRows = rowsOf(h, queries.histogram.name).map((r) => ({
-    className: local(r.type),
-    component: r.component?.value ?? '',
-    bucket: num(r.bucket) ?? 0,
-    count: num(r.n) ?? 0,
-  }));
-  const transitions = rowsOf(t, queries.transitions.name).map((r) => ({
-    className: local(r.type),
-    component: r.component?.value ?? '',
-    timeMs: num(r.t) ?? 0,
-    ...(r.alert !== undefined && { alert: r.alert.value }),
-    ...(r.severity !== undefined && { severity: r.severity.value }),
-  }));
-  return { stats, histogramRows, transitions };
+      timeMs: num(r.t) ?? 0,
+      ...(r.alert !== undefined && { alert: r.alert.value }),
+      ...(r.severity !== undefined && { severity: r.severity.value }),
+    })),
+  };
+}
+
+interface RollupQueries {
+  readonly columns: NamedQuery;
+  readonly transitions: NamedQuery;
+}
+
+let cachedQueries: RollupQueries | undefined;
+
+/** The rollup queries of the catalogue, read once per process. */
+function rollupQueries(): RollupQueries {
+  if (cachedQueries !== undefined) return cachedQueries;
+  const catalogue = loadCatalogue();
+  const need = (name: string): NamedQuery => {
+    const q = catalogue.get(name);
+    if (q === undefined) throw new KaizenError('KZN_QUERY_UNKNOWN', `the rollup query ${name}.rq is missing from queries/`);
+    return q;
+  };
+  cachedQueries = { columns: need('rollup-columns'), transitions: need('rollup-transitions') };
+  return cachedQueries;
 }
 
 /**
@@ -123,13 +131,7 @@ async function queryHour(
  * source (count and last digest); builds the missing and stale ones in time order.
  */
 export async function ensureRollups(store: EvidenceStore, range: TimeRange, options: RollupOptions): Promise<RollupReport> {
-  const catalogue = loadCatalogue();
-  const need = (name: string): NamedQuery => {
-    const q = catalogue.get(name);
-    if (q === undefined) throw new KaizenError('KZN_QUERY_UNKNOWN', `the rollup query ${name}.rq is missing from queries/`);
-    return q;
-  };
-  const queries = { stats: need('rollup-stats'), histogram: need('rollup-histogram'), transitions: need('rollup-transitions') };
+  const queries = rollupQueries();
   const sources = await store.hourSummaries(range);
   const before = { fromMs: range.fromMs - DAY_MS, toMs: range.toMs };
   await store.load({ range: before, rollups: true });

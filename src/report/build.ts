@@ -3,12 +3,12 @@
 
 import type * as RDF from '@rdfjs/types';
 import { DataFactory } from 'n3';
+import { hourTally } from '../analysis/slo.js';
+import type { SloSpec } from '../analysis/slo-spec.js';
 import { KaizenError } from '../errors.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import { HOUR_MS, parseWeek, type TimeRange, WEEK_MS } from '../evidence/time.js';
 import { KZ, V } from '../evidence/vocabulary.js';
-import type { SloSpec } from '../analysis/slo-spec.js';
-import { hourTally } from '../analysis/slo.js';
 import { analyzeWindow } from '../query/analyze.js';
 import { loadCatalogue } from '../query/catalogue.js';
 import { findAlertReceipt, whyOfReceipt } from '../query/why.js';

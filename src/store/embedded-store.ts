@@ -215,7 +215,9 @@ export class EmbeddedStore implements EvidenceStore {
         }
       }
     }
-    if (this.loaded.size === 0) this.n3 = new Store();
+    // N3's Store never forgets a term it has seen: start a fresh one with what stays loaded, so
+    // that a long-running writer (one hour after another) keeps a bounded memory.
+    this.n3 = this.loaded.size === 0 ? new Store() : new Store(this.n3.getQuads(null, null, null, null));
   }
 
   private parseRawDay(day: string): Map<string, Quad[]> {
@@ -244,6 +246,12 @@ export class EmbeddedStore implements EvidenceStore {
       if (start + 3_600_000 > range.fromMs && start < range.toMs && !this.loaded.has(`raw:${hour}`)) wanted.push(hour);
     }
     if (wanted.length === 0) return;
+    // Hours the index knows to be empty need no parsing (a live writer loads its hour first).
+    const index = this.dayIndex(day);
+    if (wanted.every((hour) => index.hours[hour] === undefined)) {
+      for (const hour of wanted) this.loaded.add(`raw:${hour}`);
+      return;
+    }
     const byHour = this.parseRawDay(day);
     for (const hour of wanted) {
       const quads = byHour.get(hour);

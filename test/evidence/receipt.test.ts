@@ -97,7 +97,7 @@ describe('receipt', () => {
       for (const line of r.lines) expect(line).toMatch(/^<[^>]+> <[^>]+> .+ <[^>]+> \.\n$/);
       const parsed = new Parser({ format: 'N-Quads' }).parse(r.lines.join(''));
       expect(parsed).toHaveLength(r.quads.length);
-      parsed.forEach((q, i) => expect(q.equals(r.quads[i]!), r.lines[i]).toBe(true));
+      for (const [i, q] of parsed.entries()) expect(q.equals(r.quads[i]!), r.lines[i]).toBe(true);
     });
   });
 

@@ -2,8 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { histogramCount, parseHistogram } from '../../src/evidence/histogram.js';
-import { EMPTY_CARRY, foldTransitions, rollupReceipt, summariseHour, type Transition } from '../../src/evidence/rollup.js';
 import { GENESIS_DIGEST } from '../../src/evidence/receipt.js';
+import { EMPTY_CARRY, foldTransitions, rollupReceipt, summariseHour, type Transition } from '../../src/evidence/rollup.js';
 
 const KZ = 'https://w3id.org/kaizen/ns#';
 const t = (hh: number, mm: number, ss = 0): number => Date.UTC(2026, 10, 17, hh, mm, ss);

@@ -11,7 +11,7 @@ const stageSum = (e: KaizenEvent): number =>
 
 describe('pipeline', () => {
   it('gives an accepted signal one outcome: task.completed with stage timings adding up to its latency', () => {
-    const { pipeline, recorder, at } = testPipeline({ processMs: 25 });
+    const { pipeline, recorder, at } = testPipeline({ processMs: 25, config: configWith({ signals: { emitAccepted: true } }) });
     const r = pipeline.submit(signal());
     expect(r).toMatchObject({ accepted: true, queueDepth: 0 });
     at(1000);
@@ -33,6 +33,14 @@ describe('pipeline', () => {
     expect(recorder.events.filter((e) => e.signalId !== undefined).map((e) => e.type)).toEqual(['signal.rejected']);
     expect(pipeline.deadLetters()).toHaveLength(1);
     expect(pipeline.deadLetters()[0]?.reason).toContain('priority: expected an integer');
+  });
+
+  it('emits signal.accepted only when configured to', () => {
+    const { pipeline, recorder, at } = testPipeline();
+    const r = pipeline.submit(signal());
+    at(1000);
+    const mine = recorder.events.filter((e) => r.accepted && e.signalId === r.signalId);
+    expect(mine.map((e) => e.type)).toEqual(['task.completed']);
   });
 
   it('emits signal.received only when configured to', () => {

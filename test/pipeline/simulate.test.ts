@@ -1,49 +1,58 @@
 // Tests of the simulation: determinism by seed, the event contract, and the one-day outage end to end.
 
 import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { isKaizenError } from '../../src/errors.js';
 import type { KaizenEvent } from '../../src/evidence/event.js';
 import { parseEvent, toEventJson } from '../../src/evidence/event.js';
-import { isKaizenError } from '../../src/errors.js';
 import { parseScenario } from '../../src/pipeline/scenario.js';
 import { createSimulation, type SimulationProgress, simulate } from '../../src/pipeline/simulate.js';
-import { Recorder } from './helpers.js';
+import { configWith, Recorder } from './helpers.js';
 
 const MONDAY = Date.UTC(2026, 10, 23);
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
-/** Six hours with one of every incident, at 1 signal/s. */
-const SIX_HOURS = parseScenario(
+/** Three hours with one of every incident, at 1 signal/s. */
+const THREE_HOURS = parseScenario(
   `
-name: six-hours
-duration: 6h
+name: three-hours
+duration: 3h
 traffic:
   shape: daily-cycle
   rate_per_second: 1
-  bursts: { per_day: 24, multiplier: 4, duration: 1m }
+  bursts: { per_day: 48, multiplier: 4, duration: 1m }
   mix: { timeout_ms: 20000 }
 incidents:
-  - { kind: downstream-outage, offset: 1h, duration: 10m }
-  - { kind: added-latency, offset: 2h, duration: 20m, latency_ms: 500 }
-  - { kind: worker-crash, offset: 3h, duration: 5m }
-  - { kind: traffic-spike, offset: 4h, duration: 5m, multiplier: 80 }
-  - { kind: queue-stall, offset: 5h, duration: 2m }
+  - { kind: downstream-outage, offset: 20m, duration: 5m }
+  - { kind: added-latency, offset: 50m, duration: 10m, latency_ms: 500 }
+  - { kind: worker-crash, offset: 80m, duration: 5m }
+  - { kind: traffic-spike, offset: 110m, duration: 3m, multiplier: 40 }
+  - { kind: queue-stall, offset: 150m, duration: 2m }
 `,
-  'six-hours.yaml',
+  'three-hours.yaml',
 );
 
-function run(seed: number): KaizenEvent[] {
+const runs = new Map<number, KaizenEvent[]>();
+
+/** The events of a three-hour run (computed fresh when `fresh`, else once per seed). */
+const WITH_ACCEPTED = configWith({ signals: { emitAccepted: true } });
+
+function run(seed: number, fresh = false): KaizenEvent[] {
+  const known = runs.get(seed);
+  if (known !== undefined && !fresh) return known;
   const r = new Recorder();
-  simulate({ scenario: SIX_HOURS, seed, startMs: MONDAY, sink: r.sink });
+  simulate({ scenario: THREE_HOURS, seed, startMs: MONDAY, sink: r.sink, config: WITH_ACCEPTED });
+  runs.set(seed, r.events);
   return r.events;
 }
 
 describe('simulation', () => {
   it('gives the same events for the same seed, and different ones for another seed', () => {
     const a = run(11);
-    expect(a.length).toBeGreaterThan(40_000);
-    expect(JSON.stringify(run(11))).toBe(JSON.stringify(a));
+    expect(a.length).toBeGreaterThan(20_000);
+    expect(JSON.stringify(run(11, true))).toBe(JSON.stringify(a));
     const b = run(12);
     expect(b.map((e) => e.traceId).filter((t) => t !== undefined).slice(0, 10)).not.toEqual(
       a.map((e) => e.traceId).filter((t) => t !== undefined).slice(0, 10),
@@ -53,10 +62,12 @@ describe('simulation', () => {
 
   it('emits only events that satisfy the event contract, in time order', () => {
     const events = run(5);
-    events.forEach((e, i) => {
-      expect(parseEvent(toEventJson(e), `event ${i}`)).toEqual(e);
-      if (i > 0) expect(e.timeMs).toBeGreaterThanOrEqual((events[i - 1] as KaizenEvent).timeMs);
+    const wrong = events.flatMap((e, i) => {
+      const back = parseEvent(toEventJson(e), `event ${i}`);
+      const early = i > 0 && e.timeMs < (events[i - 1] as KaizenEvent).timeMs;
+      return isDeepStrictEqual(back, e) && !early ? [] : [{ i, e, back }];
     });
+    expect(wrong).toEqual([]);
     const types = new Set(events.map((e) => e.type));
     for (const t of ['circuit.opened', 'circuit.closed', 'alert.fired', 'alert.cleared', 'worker.crashed', 'queue.depth', 'worker.load', 'chaos.injected', 'chaos.cleared']) {
       expect(types.has(t as KaizenEvent['type'])).toBe(true);
@@ -65,7 +76,7 @@ describe('simulation', () => {
 
   it('gives each signal one outcome receipt besides its acceptance', () => {
     const r = new Recorder();
-    const summary = simulate({ scenario: SIX_HOURS, seed: 3, startMs: MONDAY, sink: r.sink });
+    const summary = simulate({ scenario: THREE_HOURS, seed: 3, startMs: MONDAY, sink: r.sink, config: WITH_ACCEPTED });
     const count = (type: KaizenEvent['type']) => r.of(type).length;
     expect(summary.signals).toBe(summary.accepted + summary.rejected);
     expect(count('signal.accepted')).toBe(summary.accepted);
@@ -76,21 +87,31 @@ describe('simulation', () => {
     expect(outcomes).toBeLessThanOrEqual(summary.accepted);
     expect(summary.accepted - outcomes).toBeLessThan(10);
     expect(summary.mttdMs).toBeGreaterThan(0);
-    expect(summary.faults.every((f) => f.detectedMs !== undefined)).toBe(true);
+    // A night-time spike within the pool's capacity goes unnoticed; every other fault is detected.
+    const detected = summary.faults.filter((f) => f.detectedMs !== undefined).map((f) => f.kind);
+    expect(detected).toEqual(['downstream-down', 'added-latency', 'worker-crash', 'queue-stall']);
   });
 
-  it('runs in chunks to the same events as in one go, reporting progress every hour', () => {
+  it('runs in chunks, each emitting just the events before its cut, to the same events as in one go', () => {
     const chunked = new Recorder();
     const progress: SimulationProgress[] = [];
-    const sim = createSimulation({ scenario: SIX_HOURS, seed: 11, startMs: MONDAY, sink: chunked.sink, onProgress: (p) => progress.push(p) });
-    for (let t = MONDAY; !sim.done; t += 17 * MIN) sim.runUntil(t);
+    const sim = createSimulation({ scenario: THREE_HOURS, seed: 11, startMs: MONDAY, sink: chunked.sink, config: WITH_ACCEPTED, onProgress: (p) => progress.push(p) });
+    const misplaced: number[] = [];
+    let seen = 0;
+    for (let cut = MONDAY + 17 * MIN, previous = MONDAY; !sim.done; previous = cut, cut += 17 * MIN) {
+      sim.runUntil(cut);
+      // Each chunk emits exactly the events timed in [previous cut, this cut).
+      for (const e of chunked.events.slice(seen)) if (e.timeMs < previous || e.timeMs >= cut) misplaced.push(e.timeMs);
+      seen = chunked.events.length;
+    }
+    expect(misplaced).toEqual([]);
     expect(JSON.stringify(chunked.events)).toBe(JSON.stringify(run(11)));
-    expect(progress.map((p) => p.fraction)).toEqual([1, 2, 3, 4, 5, 6].map((h) => h / 6));
+    expect(progress.map((p) => p.fraction)).toEqual([1 / 3, 2 / 3, 1]);
   });
 
   it('refuses a rate that is not a positive number, naming it', () => {
     try {
-      simulate({ scenario: SIX_HOURS, seed: 1, startMs: MONDAY, rate: 0, sink: () => {} });
+      simulate({ scenario: THREE_HOURS, seed: 1, startMs: MONDAY, rate: 0, sink: () => {} });
       expect.unreachable('a zero rate should be refused');
     } catch (e) {
       expect(isKaizenError(e, 'KZN_USAGE') && e.message).toBe('rate: expected a positive number of signals per second, got 0');

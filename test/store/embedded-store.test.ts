@@ -251,31 +251,37 @@ describe('embedded store', () => {
   });
 
   describe('when a line in the middle is corrupt', () => {
-    async function corruptStore(): Promise<{ dataDir: string; file: string; lineNo: number }> {
+    const GARBAGE = 'this is not an N-Quads statement';
+    const BROKEN = '<urn:kaizen:receipt:local:2> <https://w3id.org/kaizen/ns#component> "unterminated <urn:kaizen:hour:2026-11-17T10> .';
+
+    async function corruptStore(replacement: string): Promise<{ dataDir: string; file: string; lineNo: number }> {
       const dataDir = tempDir();
       const store = openEmbeddedStore({ dataDir });
       await store.appendEvents(someEvents(4));
       await store.close();
       const file = journalFile(dataDir, '2026-11-17.nq');
       const fileLines = fs.readFileSync(file, 'utf8').split('\n');
-      const lineNo = 15; // 1-based; line 1 is the header, receipt 1 has 10 lines
-      fileLines[lineNo - 1] = 'this is not an N-Quads statement';
+      const lineNo = 15; // 1-based: line 1 is the header, receipt 1 takes lines 2–11, receipt 2 starts at 12
+      expect(fileLines[lineNo - 1]).toMatch(/^<urn:kaizen:receipt:local:2> /);
+      fileLines[lineNo - 1] = replacement;
       fs.writeFileSync(file, fileLines.join('\n'));
       return { dataDir, file, lineNo };
     }
 
     it.each([
-      ['a reader', true],
-      ['a writer', false],
-    ])('is refused on load by %s with KZN_JOURNAL_CORRUPT naming the file and line, rewriting nothing', async (_who, readOnly) => {
-      const { dataDir, file, lineNo } = await corruptStore();
+      ['a reader', 'a line of garbage', true, GARBAGE],
+      ['a writer', 'a line of garbage', false, GARBAGE],
+      ['a reader', 'a receipt line with a broken literal', true, BROKEN],
+      ['a writer', 'a receipt line with a broken literal', false, BROKEN],
+    ])('is refused on load by %s (%s) with KZN_JOURNAL_CORRUPT naming the file and line, rewriting nothing', async (_who, _what, readOnly, replacement) => {
+      const { dataDir, file, lineNo } = await corruptStore(replacement);
       const before = snapshotFiles(path.join(dataDir, 'journal'));
       const store = openEmbeddedStore({ dataDir, readOnly });
       const error = await thrown(() => store.load({ range: ALL_TIME, raw: true }));
       await store.close();
       expect(error.code).toBe('KZN_JOURNAL_CORRUPT');
       expect(error.message).toContain(`${file} line ${lineNo}:`);
-      expect(error.message).toContain('this is not an N-Quads statement');
+      expect(error.message).toContain(replacement.slice(0, 30));
       expect(snapshotFiles(path.join(dataDir, 'journal'))).toEqual(before);
     });
   });

@@ -1,0 +1,134 @@
+// `kaizen run`: the pipeline in simulated time against a scenario, every event journaled as a
+// receipt, each hour rolled up as it closes.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { KaizenError, quoteInput } from '../errors.js';
+import type { KaizenEvent } from '../evidence/event.js';
+import type { EvidenceStore } from '../evidence/store.js';
+import { HOUR_MS, isoWeekOf, parseDuration, parseTimeBound, WEEK_MS } from '../evidence/time.js';
+import { resolveConfig } from '../pipeline/config.js';
+import { parseScenario, type Scenario } from '../pipeline/scenario.js';
+import { createSimulation, type SimulationSummary } from '../pipeline/simulate.js';
+import { ensureRollups } from '../query/rollups.js';
+import { type CliDeps, type GlobalOptions, openStore, when } from './context.js';
+
+/** The shipped scenarios/ folder. */
+export function defaultScenarioDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const up of ['../../scenarios', '../../../scenarios']) if (existsSync(join(here, up))) return join(here, up);
+  return join(here, '../../scenarios');
+}
+
+/** A scenario by name (scenarios/NAME.yaml) or by file path. */
+export function loadScenario(nameOrFile: string, cwd: string): Scenario {
+  const candidates = /[/\\]|\.(ya?ml|json)$/.test(nameOrFile)
+    ? [resolve(cwd, nameOrFile)]
+    : ['yaml', 'yml', 'json'].map((ext) => join(defaultScenarioDir(), `${nameOrFile}.${ext}`));
+  const file = candidates.find((c) => existsSync(c));
+  if (file === undefined) {
+    throw new KaizenError('KZN_INPUT_FILE', `no scenario ${quoteInput(nameOrFile)}: looked for ${candidates.join(', ')}`, {
+      hint: 'Give a scenario name from scenarios/ (like default-week) or the path of a .yaml or .json file.',
+    });
+  }
+  return parseScenario(readFileSync(file, 'utf8'), file);
+}
+
+export interface RunOptions {
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly startMs: number;
+  readonly durationMs?: number;
+  readonly rate?: number;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Rolls up each closed hour through SPARQL as the run goes (default true). */
+  readonly rollup?: boolean;
+  readonly onHour?: (done: number, total: number, summary: SimulationSummary) => void;
+}
+
+/** Simulates hour by hour; each hour's receipts are committed before the next hour starts. */
+export async function simulateInto(store: EvidenceStore, o: RunOptions): Promise<{ summary: SimulationSummary; receipts: number; rollups: number }> {
+  let buffer: KaizenEvent[] = [];
+  const config = resolveConfig({ env: o.env });
+  const sim = createSimulation({
+    scenario: o.scenario,
+    seed: o.seed,
+    startMs: o.startMs,
+    ...(o.durationMs !== undefined && { durationMs: o.durationMs }),
+    ...(o.rate !== undefined && { rate: o.rate }),
+    config,
+    sink: (e) => {
+      buffer.push(e);
+    },
+  });
+  const hours = Math.ceil((sim.endMs - sim.startMs) / HOUR_MS);
+  let receipts = 0;
+  let rollups = 0;
+  for (let h = 0; h < hours; h++) {
+    const hourStart = sim.startMs + h * HOUR_MS;
+    const range = { fromMs: hourStart, toMs: hourStart + HOUR_MS };
+    if (o.rollup !== false) await store.load({ range, raw: true });
+    sim.runUntil(Math.min(range.toMs, sim.endMs));
+    const events = buffer.sort((a, b) => a.timeMs - b.timeMs);
+    buffer = [];
+    for (let i = 0; i < events.length; i += 5000) await store.appendEvents(events.slice(i, i + 5000));
+    receipts += events.length;
+    if (o.rollup !== false) {
+      const report = await ensureRollups(store, range, { nowMs: range.toMs });
+      rollups += report.built.length;
+      store.release({ range, raw: true });
+    }
+    o.onHour?.(h + 1, hours, sim.summary());
+  }
+  return { summary: sim.summary(), receipts, rollups };
+}
+
+/** The default start: Monday 00:00 UTC of the last complete ISO week. */
+export function lastCompleteWeekStart(nowMs: number): number {
+  return isoWeekOf(nowMs - WEEK_MS).range.fromMs;
+}
+
+/** Runs the command (its options are defined in commands.ts). */
+export async function runRun(
+  deps: CliDeps,
+  opts: { scenario: string; duration?: string; seed: string; start?: string; rate?: string; rollup?: boolean },
+  cmd: Command,
+): Promise<void> {
+  const scenario = loadScenario(opts.scenario, deps.cwd);
+  const seed = Number(opts.seed);
+  if (!Number.isSafeInteger(seed)) throw new KaizenError('KZN_USAGE', `--seed: expected an integer, got ${quoteInput(opts.seed)}`);
+  const rate = opts.rate === undefined ? undefined : Number(opts.rate);
+  if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) throw new KaizenError('KZN_USAGE', `--rate: expected signals per second (> 0), got ${quoteInput(String(opts.rate))}`);
+  const durationMs = opts.duration === undefined ? undefined : parseDuration(opts.duration, '--duration');
+  const startMs = opts.start === undefined ? lastCompleteWeekStart(deps.now()) : parseTimeBound(opts.start, '--start');
+  const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'write');
+  const t0 = Date.now();
+  try {
+    deps.stderr(`simulating ${scenario.name} from ${when(startMs)} (seed ${seed})\n`);
+    const { summary, receipts, rollups } = await simulateInto(store, {
+      scenario,
+      seed,
+      startMs,
+      ...(durationMs !== undefined && { durationMs }),
+      ...(rate !== undefined && { rate }),
+      env: deps.env,
+      ...(opts.rollup === false && { rollup: false }),
+      onHour: (done, total, s) => {
+        if (done % 6 === 0 || done === total) deps.stderr(`  ${done}/${total} h simulated, ${s.signals} signals, ${s.events} events\n`);
+      },
+    });
+    const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+    deps.stdout(
+      [
+        `simulated ${scenario.name}: ${when(summary.startMs)} to ${when(summary.endMs)} in ${seconds} s`,
+        `  signals ${summary.signals}: ${summary.completed} completed, ${summary.failed} failed, ${summary.rejected} rejected`,
+        `  ${receipts} receipts journaled, ${rollups} hours rolled up`,
+        `  incidents: ${summary.incidents.map((i) => `${i.kind} at ${when(i.startMs)}`).join('; ') || 'none'}`,
+      ].join('\n') + '\n',
+    );
+  } finally {
+    await store.close();
+  }
+}
