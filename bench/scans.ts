@@ -116,7 +116,7 @@ const queueDepthSeries: Scan = (store, params) => {
       }
     }
   }
-  return [...agg.values()].map((a) => ({ hour: a.hour, component: a.component, samples: a.n, mean: a.sum / a.n, min_: a.min, max_: a.max }));
+  return [...agg.values()].map((a) => ({ hour: a.hour, component: a.component, samples: a.n, mean: a.sum / a.n, min: a.min, max: a.max }));
 };
 
 const hourlyStats: Scan = (store, params) => {
@@ -349,6 +349,17 @@ const rollupStats: Scan = (store, params) => {
   }));
 };
 
+const ROLLUP_COLUMNS = [V.type, V.pillar, V.component, V.worker, V.value, V.bucket];
+
+const rollupColumns: Scan = (store, params) => {
+  const g = params.g!;
+  const out: Row[] = [];
+  for (const p of ROLLUP_COLUMNS) {
+    for (const q of store.getQuads(null, p, null, g as never)) out.push({ r: q.subject.value, p: p.value, o: termValue(q.object) });
+  }
+  return out;
+};
+
 const TRANSITIONS = ['CircuitOpened', 'CircuitHalfOpened', 'CircuitClosed', 'AlertFired', 'AlertCleared'];
 
 const rollupTransitions: Scan = (store, params) => {
@@ -385,6 +396,7 @@ export const SCANS: ReadonlyMap<string, Scan> = new Map<string, Scan>([
   ['queue-depth-series', queueDepthSeries],
   ['raw-counts-by-type', rawCountsByType],
   ['receipt-detail', receiptDetail],
+  ['rollup-columns', rollupColumns],
   ['rollup-histogram', rollupHistogram],
   ['rollup-stats', rollupStats],
   ['rollup-transitions', rollupTransitions],

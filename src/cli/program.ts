@@ -23,20 +23,26 @@ function version(): string {
 
 /** Builds the program. It never calls process.exit: errors are thrown to the caller. */
 export function buildProgram(deps: CliDeps): Command {
+  // Commander's own usage errors take the form of every other error: `error KZN_USAGE: …`.
+  const output = {
+    writeOut: (s: string) => deps.stdout(s),
+    writeErr: (s: string) => deps.stderr(s),
+    outputError: (s: string, write: (s: string) => void) => write(s.replace(/^error: /, 'error KZN_USAGE: ')),
+  };
   const program = new Command('kaizen')
     .description('Kaizen evidence toolkit: every pipeline event is an RDF receipt; ask it questions with SPARQL.')
     .version(version(), '-V, --version')
     .option('--data <dir>', 'data directory (default: $KAIZEN_DATA or ./.kaizen)')
     .option('--verbose', 'print stack traces with errors')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => deps.stdout(s), writeErr: (s) => deps.stderr(s) })
+    .configureOutput(output)
     .showHelpAfterError('(run kaizen --help for usage)')
     .addHelpText(
       'after',
       '\nExit codes: 0 ok, 1 a failure was found (e.g. verify found tampering), 2 usage or input error, 3 environment (disk).\nDocs: README.md (commands, the event contract, the evidence model).',
     );
   registerCommands(program, deps);
-  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => deps.stdout(s), writeErr: (s) => deps.stderr(s) });
+  for (const c of program.commands) c.exitOverride().configureOutput(output);
   return program;
 }
 

@@ -1,10 +1,14 @@
 // `kaizen stats`: what a data directory holds, read from the journal without loading it.
 
 import type { Command } from 'commander';
+import { KaizenError, quoteInput } from '../errors.js';
 import { type CliDeps, dataDirOf, type GlobalOptions, openStore } from './context.js';
 
 /** Runs the command (its options are defined in commands.ts). */
 export async function runStats(deps: CliDeps, opts: { format: string }, cmd: Command): Promise<void> {
+  if (opts.format !== 'text' && opts.format !== 'json') {
+    throw new KaizenError('KZN_USAGE', `--format: expected text or json, got ${quoteInput(opts.format)}`);
+  }
   const global = cmd.optsWithGlobals<GlobalOptions>();
   const store = openStore(deps, global, 'read');
   try {

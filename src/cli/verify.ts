@@ -2,11 +2,14 @@
 // removed or reordered (exit 1), or confirms the chain (exit 0).
 
 import type { Command } from 'commander';
-import { KaizenError } from '../errors.js';
+import { KaizenError, quoteInput } from '../errors.js';
 import { type CliDeps, type GlobalOptions, openStore, progressPrinter } from './context.js';
 
 /** Runs the command (its options are defined in commands.ts). */
 export async function runVerify(deps: CliDeps, opts: { format: string }, cmd: Command): Promise<void> {
+  if (opts.format !== 'text' && opts.format !== 'json') {
+    throw new KaizenError('KZN_USAGE', `--format: expected text or json, got ${quoteInput(opts.format)}`);
+  }
   const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
   try {
     const report = await store.verify(progressPrinter(deps, 'verifying'));

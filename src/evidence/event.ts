@@ -119,6 +119,13 @@ export function parseEvent(json: unknown, where: string): KaizenEvent {
   }
   const e = json;
   const info = eventTypeInfo(e.type);
+  const broken = firstIllFormedString(e);
+  if (broken !== undefined) {
+    throw new KaizenError('KZN_EVENT_INVALID', `${where}: field "${broken}": expected well-formed Unicode text (it holds a lone surrogate)`);
+  }
+  if (e.unit !== undefined && e.value === undefined) {
+    throw new KaizenError('KZN_EVENT_INVALID', `${where}: field "unit": a unit needs a value, and the event has none`);
+  }
   if (e.value !== undefined && !Number.isFinite(e.value)) {
     throw new KaizenError('KZN_EVENT_INVALID', `${where}: field "value": expected a finite number`);
   }
@@ -148,6 +155,17 @@ export function parseEvent(json: unknown, where: string): KaizenEvent {
     ...(e.caused_by !== undefined && { causedBy: e.caused_by }),
     ...(e.attributes !== undefined && { attributes: { ...e.attributes } }),
   };
+}
+
+/** The name of the first string field (or attribute key) that is not well-formed UTF-16, if any. */
+function firstIllFormedString(e: EventJson): string | undefined {
+  for (const [k, v] of Object.entries(e)) {
+    if (typeof v === 'string' && !v.isWellFormed()) return k;
+  }
+  for (const [k, v] of Object.entries(e.attributes ?? {})) {
+    if (!k.isWellFormed() || (typeof v === 'string' && !v.isWellFormed())) return `attributes.${k}`;
+  }
+  return undefined;
 }
 
 /** Parses one line of JSON Lines into an event; `lineNo` is 1-based and names the line in errors. */

@@ -35,6 +35,9 @@ export interface EmbeddedStoreOptions {
   readonly onNotice?: (message: string) => void;
 }
 
+/** How many recent event ids a writer remembers to link caused_by across appends. */
+const MAX_REMEMBERED_IDS = 100_000;
+
 /** Opens (and for a writer, locks) a data directory. Nothing is loaded until `load` is called. */
 export function openEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedStore {
   return new EmbeddedStore(options);
@@ -56,6 +59,8 @@ export class EmbeddedStore implements EvidenceStore {
   private dayCache: { day: string; byHour: Map<string, Quad[]> } | undefined;
   private readonly indexes = new Map<string, DayIndex>();
   private readonly dirtyIndexes = new Set<string>();
+  /** Receipt IRIs of recent events with an id, so that a later caused_by becomes prov:wasInformedBy. */
+  private readonly receiptOfEventId = new Map<string, string>();
   private seq = 0;
   private digest = GENESIS_DIGEST;
   private durable = { seq: 0, digest: GENESIS_DIGEST };
@@ -117,13 +122,12 @@ export class EmbeddedStore implements EvidenceStore {
   async appendEvents(events: readonly KaizenEvent[]): Promise<AppendResult> {
     const writer = this.assertWritable();
     const receipts: Receipt[] = [];
-    const byEventId = new Map<string, string>();
     for (const event of events) {
       this.seq++;
-      const informedBy = event.causedBy === undefined ? undefined : byEventId.get(event.causedBy);
+      const informedBy = event.causedBy === undefined ? undefined : this.receiptOfEventId.get(event.causedBy);
       const r = toReceipt(event, { seq: this.seq, prevDigest: this.digest, instance: this.instance }, informedBy);
       this.digest = r.digest;
-      if (event.id !== undefined) byEventId.set(event.id, r.iri);
+      if (event.id !== undefined) this.rememberEventId(event.id, r.iri);
       receipts.push(r);
     }
     return this.commit(writer, receipts, 'raw');
@@ -139,6 +143,15 @@ export class EmbeddedStore implements EvidenceStore {
       receipts.push(r);
     }
     return this.commit(writer, receipts, 'rollup');
+  }
+
+  private rememberEventId(id: string, iri: string): void {
+    this.receiptOfEventId.delete(id);
+    this.receiptOfEventId.set(id, iri);
+    if (this.receiptOfEventId.size > MAX_REMEMBERED_IDS) {
+      const oldest = this.receiptOfEventId.keys().next().value;
+      if (oldest !== undefined) this.receiptOfEventId.delete(oldest);
+    }
   }
 
   private async commit(writer: JournalWriter, receipts: Receipt[], kind: JournalKind): Promise<AppendResult> {

@@ -111,7 +111,8 @@ export function readTail(path: string): TailState {
         if (at < 0) break;
         const lineStart = text.lastIndexOf('\n', at) + 1;
         const lineEnd = text.indexOf('\n', at);
-        if (lineEnd >= 0 && (lineStart > 0 || start === 0)) {
+        const atPredicate = text.indexOf(' ', lineStart) + 1 === at;
+        if (lineEnd >= 0 && atPredicate && (lineStart > 0 || start === 0)) {
           const line = text.slice(lineStart, lineEnd);
           const subject = line.slice(0, line.indexOf(' '));
           const end = start + lineEnd + 1;
@@ -216,12 +217,13 @@ export function* scanReceipts(path: string, end?: number): Generator<JournalRece
         if (current !== undefined) {
           throw new KaizenError(
             'KZN_JOURNAL_CORRUPT',
-            `${path} line ${current.line}: receipt ${current.subject} ends without its digest line`,
+            `${path} line ${thisLine}: expected the next line or the digest line of receipt ${current.subject} (begun on line ${current.line}), found ${quoteInput(line)}`,
+            { hint: 'The journal was changed by something other than kaizen. Nothing was rewritten; run kaizen verify and restore the file from a backup.' },
           );
         }
         current = { subject, lines: [], line: thisLine };
       }
-      if (line.includes(DIGEST_PREDICATE) && token === subject) {
+      if (token === subject && line.startsWith(`${subject} ${DIGEST_PREDICATE} `) && line.endsWith('\n')) {
         yield {
           subject,
           seq: seqOfSubject(subject),

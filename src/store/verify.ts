@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestOf, GENESIS_DIGEST } from '../evidence/receipt.js';
 import type { VerifyReport } from '../evidence/store.js';
+import { KZ } from '../evidence/vocabulary.js';
 import { type JournalReceipt, listJournalFiles, scanReceipts } from './journal.js';
 
 interface Head {
@@ -53,6 +54,13 @@ class CursorHeap {
 
 const where = (r: JournalReceipt): string => `${r.file} line ${r.line}`;
 
+/** The digest line a receipt must end with: its subject, kz:digest, the digest, its body's graph. */
+function expectedDigestLine(r: JournalReceipt): string {
+  const first = r.bodyLines[0] ?? '';
+  const graph = first.slice(first.lastIndexOf(' <', first.length - 3) + 1, first.lastIndexOf('>') + 1);
+  return `${r.subject} <${KZ}digest> "${r.digest}" ${graph} .\n`;
+}
+
 /** The last seq recorded in the data directory's HEAD file, if any. */
 export function readHead(dataDir: string): { seq: number; digest: string } | undefined {
   const path = join(dataDir, 'HEAD');
@@ -89,7 +97,10 @@ export function verifyDataDir(dataDir: string, onProgress?: (receipts: number) =
     const r = head.receipt;
     const next = head.rest.next();
     if (!next.done) {
-      if (next.value.seq <= r.seq) {
+      if (next.value.seq === r.seq) {
+        return fail('duplicated', r.seq, where(next.value), `receipt ${r.seq} appears more than once (again in ${r.file})`);
+      }
+      if (next.value.seq < r.seq) {
         return fail(
           'reordered',
           next.value.seq,
@@ -110,7 +121,7 @@ export function verifyDataDir(dataDir: string, onProgress?: (receipts: number) =
       const range = r.seq - 1 === expected ? `${expected}` : `${expected} to ${r.seq - 1}`;
       return fail('removed', expected, where(r), `receipt ${range} is missing: the chain jumps from ${expected - 1} to ${r.seq}`);
     }
-    if (digestOf(r.bodyLines, prev) !== r.digest) {
+    if (digestOf(r.bodyLines, prev) !== r.digest || r.digestLine !== expectedDigestLine(r)) {
       return fail(
         'changed',
         r.seq,
