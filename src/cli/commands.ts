@@ -132,4 +132,22 @@ export function registerCommands(program: Command, deps: CliDeps): void {
     .option('--no-rollup', 'do not roll up each hour as it closes')
     .addHelpText('after', '\nPipeline settings come from TPS_NUM_WORKERS, TPS_CB_THRESHOLD, TPS_CB_TIMEOUT, TPS_KANBAN_BUFFER, …\n(see the README, "Configuration").')
     .action(async (opts, cmd) => (await import('./run.js')).runRun(deps, opts, cmd));
+  program
+    .command('schedule')
+    .description('write the review of the last complete week at cron times, until stopped')
+    .requiredOption('--cron <pattern>', 'when, as a cron pattern, e.g. "0 9 * * MON" (Mondays 09:00)')
+    .requiredOption('--out <dir>', 'where to write <week>.<format>')
+    .option('--format <formats>', 'md, html and/or json, comma-separated', 'md,html')
+    .option('--force', 'rewrite a week that is already written')
+    .option('--now', 'also run once right away')
+    .option('--tz <zone>', 'the time zone of the cron pattern (default UTC)')
+    .action(async (opts, cmd) => (await import('./schedule.js')).runSchedule(deps, opts, cmd));
+  program
+    .command('demo')
+    .description('the main job: simulate a week (unless present), roll it up, write its review to out/')
+    .option('--out <dir>', 'where to write the review', 'out')
+    .option('--scenario <name|file>', 'the scenario to simulate', 'default-week')
+    .option('--seed <n>', 'the random seed', '1')
+    .option('--rate <signals/s>', 'mean signals per second (default: the scenario\'s)')
+    .action(async (opts, cmd) => (await import('./demo.js')).runDemo(deps, opts, cmd));
 }
