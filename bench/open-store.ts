@@ -1,11 +1,13 @@
 // Child process of the benchmarks: opens a data directory read-only as a command would, loads
-// the partitions it is told to, and prints its timings and its peak RSS as one JSON line.
+// the partitions it is told to, optionally runs one catalogue query (the first query of a
+// process: Comunica's import and start-up included), and prints its timings and its peak RSS
+// as one JSON line.
 //
-//   node dist/bench/open-store.js DATA_DIR FROM_MS TO_MS rollups|raw
+//   node dist/bench/open-store.js DATA_DIR FROM_MS TO_MS rollups|raw [QUERY [key=value ...]]
 
-const [dataDir, fromArg, toArg, what] = process.argv.slice(2);
+const [dataDir, fromArg, toArg, what, queryName, ...pairs] = process.argv.slice(2);
 if (dataDir === undefined || fromArg === undefined || toArg === undefined || (what !== 'rollups' && what !== 'raw')) {
-  process.stderr.write('usage: node dist/bench/open-store.js DATA_DIR FROM_MS TO_MS rollups|raw\n');
+  process.stderr.write('usage: node dist/bench/open-store.js DATA_DIR FROM_MS TO_MS rollups|raw [QUERY [key=value ...]]\n');
   process.exit(2);
 }
 const { peakRssBytes } = await import('./peak-rss.js');
@@ -19,6 +21,15 @@ await store.load({ range: { fromMs: Number(fromArg), toMs: Number(toArg) }, ...(
 const t3 = performance.now();
 const quads = store.memory.size;
 const heapUsedBytes = process.memoryUsage().heapUsed;
+let query: { ms: number; rows: number } | undefined;
+if (queryName !== undefined) {
+  const { bindParams, loadCatalogue, parseParamPairs } = await import('../src/query/catalogue.js');
+  const q = loadCatalogue().get(queryName);
+  if (q === undefined) throw new Error(`no query ${queryName} in the catalogue`);
+  const q0 = performance.now();
+  const result = await store.query(q.text, { bindings: bindParams(q, parseParamPairs(pairs)) });
+  query = { ms: performance.now() - q0, rows: result.kind === 'bindings' ? result.rows.length : 0 };
+}
 await store.close();
 const usage = process.resourceUsage();
 process.stdout.write(
@@ -32,5 +43,6 @@ process.stdout.write(
     heapUsedBytes,
     maxRssBytes: peakRssBytes(),
     cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
+    ...(query !== undefined && { queryMs: query.ms, queryRows: query.rows }),
   })}\n`,
 );

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 
 // The composition root: runs the kaizen CLI in this process with the real outside world.
 

@@ -217,20 +217,26 @@ export class EmbeddedStore implements EvidenceStore {
 
   /** Drops partitions from memory (the journal keeps them). */
   release(request: PartitionRequest): void {
+    let released = false;
     for (const day of daysIn(request.range)) {
-      if (request.rollups === true && this.loaded.delete(`rollup:${day}`)) {
-        for (let h = 0; h < 24; h++) this.dropGraph(`urn:kaizen:rollup:${day}T${String(h).padStart(2, '0')}`);
-      }
+      if (request.rollups === true && this.loaded.delete(`rollup:${day}`)) released = true;
       if (request.raw === true) {
         for (let h = 0; h < 24; h++) {
-          const hour = `${day}T${String(h).padStart(2, '0')}`;
-          if (this.loaded.delete(`raw:${hour}`)) this.dropGraph(`urn:kaizen:hour:${hour}`);
+          if (this.loaded.delete(`raw:${day}T${String(h).padStart(2, '0')}`)) released = true;
         }
       }
     }
-    // N3's Store never forgets a term it has seen: start a fresh one with what stays loaded, so
-    // that a long-running writer (one hour after another) keeps a bounded memory.
-    this.n3 = this.loaded.size === 0 ? new Store() : new Store(this.n3.getQuads(null, null, null, null));
+    if (!released) return;
+    // Rebuild the store from what stays loaded rather than removing quads one by one: it is
+    // cheaper, and N3's Store never forgets a term it has seen, so a long-running writer (one
+    // hour after another) keeps a bounded memory this way.
+    const keep: Quad[] = [];
+    for (const key of this.loaded) {
+      const [kind, part] = key.split(':') as [string, string];
+      const graphs = kind === 'raw' ? [`urn:kaizen:hour:${part}`] : Array.from({ length: 24 }, (_, h) => `urn:kaizen:rollup:${part}T${String(h).padStart(2, '0')}`);
+      for (const g of graphs) for (const q of this.n3.getQuads(null, null, null, g)) keep.push(q);
+    }
+    this.n3 = new Store(keep);
   }
 
   private parseRawDay(day: string): Map<string, Quad[]> {

@@ -235,7 +235,7 @@ describe('chain verification', () => {
           fs.rmSync(dataDir, { recursive: true, force: true });
         }),
         // Each failure names its file, byte and change; shrinking would only cost time.
-        { numRuns: 300, examples, endOnFailure: true },
+        { numRuns: 120, examples, endOnFailure: true },
       );
     });
   });
