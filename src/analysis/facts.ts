@@ -11,6 +11,8 @@ export interface HourStatsRow {
   readonly component: string;
   readonly worker?: string;
   readonly count: number;
+  /** How many of the receipts carry a value (the count of sum, min and max). */
+  readonly values?: number;
   readonly sum?: number;
   readonly min?: number;
   readonly max?: number;
@@ -59,6 +61,8 @@ export interface Facts {
   readonly workerLoad: Map<string, Stat>;
   /** Receipts per component. */
   readonly components: Map<string, number>;
+  /** Task outcomes and rejections per component. */
+  readonly componentOutcomes: Map<string, { completed: number; failed: number; rejected: number }>;
   /** Latency histogram of task.completed. */
   readonly latency: Histogram;
   /** Latency histogram of task.completed per component. */
@@ -83,6 +87,7 @@ export function emptyFacts(): Facts {
     workerTasks: new Map(),
     workerLoad: new Map(),
     components: new Map(),
+    componentOutcomes: new Map(),
     latency: new Map(),
     latencyByComponent: new Map(),
     circuitOpenSeconds: new Map(),
@@ -104,12 +109,25 @@ function addStat(m: Map<string, Stat>, k: string, count: number, sum: number, mi
   }
 }
 
+const OUTCOME_FIELD: Record<string, 'completed' | 'failed' | 'rejected'> = {
+  TaskCompleted: 'completed',
+  TaskFailed: 'failed',
+  SignalRejected: 'rejected',
+};
+
 function addStatsRow(f: Facts, r: HourStatsRow): void {
   bump(f.counts, r.className, r.count);
   bump(f.components, r.component, r.count);
+  const outcome = OUTCOME_FIELD[r.className];
+  if (outcome !== undefined) {
+    let o = f.componentOutcomes.get(r.component);
+    if (o === undefined) f.componentOutcomes.set(r.component, (o = { completed: 0, failed: 0, rejected: 0 }));
+    o[outcome] += r.count;
+  }
   if (r.sum !== undefined && r.min !== undefined && r.max !== undefined) {
-    addStat(f.values, r.className, r.count, r.sum, r.min, r.max);
-    if (r.className === 'WorkerLoadSampled' && r.worker !== undefined) addStat(f.workerLoad, r.worker, r.count, r.sum, r.min, r.max);
+    const n = r.values ?? r.count;
+    addStat(f.values, r.className, n, r.sum, r.min, r.max);
+    if (r.className === 'WorkerLoadSampled' && r.worker !== undefined) addStat(f.workerLoad, r.worker, n, r.sum, r.min, r.max);
   }
   if ((r.className === 'TaskCompleted' || r.className === 'TaskFailed') && r.worker !== undefined) bump(f.workerTasks, r.worker, r.count);
 }

@@ -50,7 +50,9 @@ export type SloResult =
 
 /** Burn rate = error ratio / (1 − target) (Google SRE workbook, ch. 5 "Alerting on SLOs"). */
 export function burnRate(errorRatio: number, target: number): number {
-  return errorRatio / (1 - target);
+  const r = errorRatio / (1 - target);
+  // 1 − 0.99 is 0.010000000000000009 in binary: spending the budget exactly must read as 1.
+  return Math.abs(r - 1) < 1e-9 ? 1 : r;
 }
 
 function sideOf(source: RatioSource, f: Facts): number {
@@ -90,10 +92,13 @@ export const BURN_ALERTS = [
   { severity: 'ticket', factor: 1, longMs: 3 * 86_400_000, shortMs: 6 * 3_600_000 },
 ] as const;
 
-function burnOver(spec: SloSpec, hours: readonly Facts[], lastHours: number): number | null {
+/** The burn rate over the last `lastHours` clock hours before the window's end (hours without evidence count as none). */
+function burnOver(spec: SloSpec, facts: WindowFacts, lastHours: number): number | null {
   let good = 0;
   let total = 0;
-  for (const f of hours.slice(-lastHours)) {
+  const fromMs = facts.window.toMs - lastHours * 3_600_000;
+  for (const [hour, f] of facts.hours) {
+    if (Date.parse(`${hour}:00:00Z`) < fromMs) continue;
     const t = hourTally(spec, f);
     if (t === undefined) continue;
     good += t.good;
@@ -119,7 +124,8 @@ export function evaluateSlo(spec: SloSpec, facts: WindowFacts): SloResult {
   const windowMinutes = (facts.window.toMs - facts.window.fromMs) / 60_000;
   const bad = total - good;
   const errorRatio = bad / total;
-  const budget = (1 - spec.target) * total;
+  // Rounded to 12 digits so that a budget spent exactly is exactly spent (binary fractions).
+  const budget = Number(((1 - spec.target) * total).toPrecision(12));
   const unit = spec.indicator.kind === 'threshold' ? 'slices' : spec.indicator.good.kind === 'seconds' ? 'seconds' : 'events';
   // Minutes: an event budget is spread over the window; a slice or a second is its own time.
   const minutesPerUnit = unit === 'slices' ? 60 : unit === 'seconds' ? 1 / 60 : windowMinutes / total;
@@ -127,8 +133,8 @@ export function evaluateSlo(spec: SloSpec, facts: WindowFacts): SloResult {
   const windows: BurnWindow[] = BURN_ALERTS.map((a) => {
     const longHours = Math.max(1, Math.ceil((a.longMs * scale) / 3_600_000));
     const shortHours = Math.max(1, Math.ceil((a.shortMs * scale) / 3_600_000));
-    const longBurn = burnOver(spec, hours, longHours);
-    const shortBurn = burnOver(spec, hours, shortHours);
+    const longBurn = burnOver(spec, facts, longHours);
+    const shortBurn = burnOver(spec, facts, shortHours);
     const firing = longBurn !== null && shortBurn !== null && longBurn > a.factor && shortBurn > a.factor;
     return { severity: a.severity, factor: a.factor, longHours, shortHours, longBurn, shortBurn, firing };
   });

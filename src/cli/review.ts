@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { KaizenError, quoteInput } from '../errors.js';
 import { loadSlos } from '../query/slo-files.js';
 import { buildReview } from '../report/build.js';
-import { type ReviewFormat, renderReview } from '../report/render.js';
+import { checkTemplate, type ReviewFormat, renderReview } from '../report/render.js';
 import { type CliDeps, type GlobalOptions, openStore } from './context.js';
 
 const FORMATS: readonly ReviewFormat[] = ['md', 'html', 'json'];
@@ -28,11 +28,13 @@ export async function runReview(
   if (!(FORMATS as readonly string[]).includes(opts.format)) {
     throw new KaizenError('KZN_USAGE', `--format: expected md, html or json, got ${quoteInput(opts.format)}`);
   }
+  const template = opts.template === undefined ? undefined : resolve(deps.cwd, opts.template);
+  if (template !== undefined) checkTemplate(template);
   const slos = loadSlos(opts.slos === undefined ? undefined : resolve(deps.cwd, opts.slos));
   const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
   try {
     const model = await buildReview(store, opts.week, { nowMs: deps.now(), slos });
-    const text = renderReview(model, opts.format as ReviewFormat, opts.template === undefined ? undefined : resolve(deps.cwd, opts.template));
+    const text = renderReview(model, opts.format as ReviewFormat, template);
     if (opts.out === undefined) deps.stdout(text);
     else {
       writeAtomically(resolve(deps.cwd, opts.out), text);

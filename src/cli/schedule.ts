@@ -20,7 +20,7 @@ export function reviewSchedule(
   return new ReviewSchedule({
     ...o,
     log: (line) => deps.stderr(`${line}\n`),
-    clock: { now: deps.now, setTimer: (run, ms) => setTimeout(run, Math.min(ms, 2 ** 31 - 1)), clearTimer: (h) => clearTimeout(h as NodeJS.Timeout) },
+    clock: { now: deps.now, setTimer: (run, ms) => setTimeout(run, ms), clearTimer: (h) => clearTimeout(h as NodeJS.Timeout) },
     write: async (week, format, path) => {
       const store = openStore(deps, global, 'read');
       try {

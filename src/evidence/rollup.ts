@@ -270,7 +270,12 @@ export function rollupReceipt(summary: HourSummary, seq: number, iri: string, pr
     );
     if (s.worker !== undefined) out.push(quad(p, V.worker, literal(s.worker), g));
     if (s.values > 0 && s.sum !== undefined && s.min !== undefined && s.max !== undefined) {
-      out.push(quad(p, V.sum, dbl(s.sum), g), quad(p, V.min, dbl(s.min), g), quad(p, V.max, dbl(s.max), g));
+      out.push(
+        quad(p, V.valueCount, int(s.values), g),
+        quad(p, V.sum, dbl(s.sum), g),
+        quad(p, V.min, dbl(s.min), g),
+        quad(p, V.max, dbl(s.max), g),
+      );
     }
   }
   for (const h of summary.histograms.values()) {

@@ -58,6 +58,7 @@ export const V = {
   part: kz('part'),
   eventType: kz('eventType'),
   count: kz('count'),
+  valueCount: kz('valueCount'),
   sum: kz('sum'),
   min: kz('min'),
   max: kz('max'),

@@ -27,6 +27,15 @@ function bindingsFactory(): Promise<import('@comunica/utils-bindings-factory').B
   return bindingsFactoryPromise;
 }
 
+/**
+ * Comunica builds a fresh 1,000-entry LRU cache of datatype super types for every expression
+ * evaluator it creates unless the context brings one; across the many operators of a query that
+ * cost seconds of allocation and GC here. The cache maps datatype IRIs (a handful) to their
+ * super types, so one shared map serves every query.
+ */
+const SUPER_TYPE_PROVIDER = '@comunica/utils-expression-evaluator:superTypeProvider';
+const superTypes = { cache: new Map<string, unknown>(), discoverer: (): string => 'term' };
+
 const UPDATE_REFUSED = 'SPARQL updates are refused: evidence is append-only';
 
 function classifyError(error: unknown): KaizenError {
@@ -75,6 +84,11 @@ async function drain<T>(stream: ResultStream<T>, timeoutMs: number | undefined):
       clearTimeout(timer);
       resolve(out);
     });
+    // A stream that ended before these listeners were attached (an empty ORDER BY) emits nothing more.
+    if ((stream as { done?: boolean }).done === true) {
+      clearTimeout(timer);
+      resolve(out);
+    }
   });
 }
 
@@ -88,7 +102,12 @@ export async function runQuery(
   options: QueryOptions = {},
 ): Promise<QueryResult> {
   const qe = await engine();
-  const context: Record<string, unknown> = { sources: [source], unionDefaultGraph: true, readOnly: true };
+  const context: Record<string, unknown> = {
+    sources: [source],
+    unionDefaultGraph: true,
+    readOnly: true,
+    [SUPER_TYPE_PROVIDER]: superTypes,
+  };
   if (options.bindings !== undefined && Object.keys(options.bindings).length > 0) {
     const bf = await bindingsFactory();
     context.initialBindings = bf.fromRecord(options.bindings as Record<string, RDF.Term>);

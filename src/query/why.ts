@@ -66,12 +66,20 @@ export async function whyEventsBefore(store: EvidenceStore, atMs: number): Promi
   return (await rows(store, 'events-between', { from: ms(range.fromMs), to: ms(range.toMs) })).map((r) => toEvent(r, r.r?.value ?? ''));
 }
 
-/** The receipt of the last firing of an alert at or before a time (within a day), if any. */
-export async function findAlertReceipt(store: EvidenceStore, alert: string, atMs: number): Promise<string | undefined> {
-  const range = { fromMs: atMs - 24 * HOUR_MS, toMs: atMs + 1 };
-  await store.load({ range, raw: true });
-  const found = (await rows(store, 'alert-timeline', { from: ms(range.fromMs), to: ms(range.toMs) })).filter(
-    (r) => local(r.type) === 'AlertFired' && r.alert?.value === alert,
-  );
-  return found[found.length - 1]?.r?.value;
+/**
+ * The receipt of the last firing of an alert at or before a time: first in that hour, then in
+ * the day before it. `component` narrows it when several components fire the same alert.
+ */
+export async function findAlertReceipt(store: EvidenceStore, alert: string, atMs: number, component?: string): Promise<string | undefined> {
+  const hourStart = Math.floor(atMs / HOUR_MS) * HOUR_MS;
+  for (const fromMs of [hourStart, atMs - 24 * HOUR_MS]) {
+    const range = { fromMs, toMs: atMs + 1 };
+    await store.load({ range, raw: true });
+    const found = (await rows(store, 'alert-timeline', { from: ms(range.fromMs), to: ms(range.toMs) })).filter(
+      (r) => local(r.type) === 'AlertFired' && r.alert?.value === alert && (component === undefined || r.component?.value === component),
+    );
+    const last = found[found.length - 1]?.r?.value;
+    if (last !== undefined) return last;
+  }
+  return undefined;
 }

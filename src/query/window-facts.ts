@@ -27,11 +27,14 @@ export interface FactsWithSources {
   readonly queries: readonly string[];
 }
 
+/** No analyzer query may run longer than this. */
+export const FACT_QUERY_TIMEOUT_MS = 120_000;
+
 export const FACT_QUERIES = ['hourly-stats', 'latency-histogram', 'circuit-open-seconds', 'alert-episodes'] as const;
 
 async function select(store: EvidenceStore, q: NamedQuery, range: TimeRange): Promise<readonly Record<string, RDF.Term>[]> {
   const bindings = { from: literal(String(range.fromMs), V.xsdInteger), to: literal(String(range.toMs), V.xsdInteger) };
-  const r = await store.query(q.text, { bindings });
+  const r = await store.query(q.text, { bindings, timeoutMs: FACT_QUERY_TIMEOUT_MS });
   if (r.kind !== 'bindings') throw new KaizenError('KZN_QUERY_FAILED', `the query ${q.name} must be a SELECT`);
   return r.rows;
 }
@@ -59,7 +62,7 @@ export async function loadWindowFacts(store: EvidenceStore, range: TimeRange): P
         component: r.component?.value ?? '',
         count: num(r.count) ?? 0,
         ...(r.worker !== undefined && { worker: r.worker.value }),
-        ...(r.min !== undefined && r.max !== undefined && { sum: num(r.sum) ?? 0, min: num(r.min)!, max: num(r.max)! }),
+        ...(r.min !== undefined && r.max !== undefined && { values: num(r.values) ?? 0, sum: num(r.sum) ?? 0, min: num(r.min)!, max: num(r.max)! }),
       }),
     ),
     histograms: histograms.map(

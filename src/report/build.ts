@@ -31,7 +31,7 @@ interface Opening {
 }
 
 /** The circuit openings of the hours whose rollups show open time, from their raw graphs. */
-async function circuitOpenings(store: EvidenceStore, hours: readonly string[], window: TimeRange): Promise<Opening[]> {
+async function circuitOpenings(store: EvidenceStore, hours: readonly string[], window: TimeRange): Promise<(Opening & { reopenings: number })[]> {
   const q = loadCatalogue().get('circuit-timeline');
   if (q === undefined || hours.length === 0) return [];
   const openings: Opening[] = [];
@@ -59,7 +59,28 @@ async function circuitOpenings(store: EvidenceStore, hours: readonly string[], w
     }
     store.release({ range, raw: true });
   }
-  return openings.filter((o) => o.startMs >= window.fromMs && o.startMs < window.toMs);
+  return mergeFlapping(openings.filter((o) => o.startMs >= window.fromMs && o.startMs < window.toMs));
+}
+
+/** Openings of one component less than this apart are one incident (failed half-open probes). */
+export const FLAP_GAP_MS = 120_000;
+
+/** Folds a circuit that reopens after failed probes into one opening that lasts until it stays closed. */
+function mergeFlapping(openings: readonly Opening[]): (Opening & { reopenings: number })[] {
+  const out: (Opening & { reopenings: number })[] = [];
+  const last = new Map<string, Opening & { reopenings: number }>();
+  for (const o of [...openings].sort((a, b) => a.startMs - b.startMs)) {
+    const prev = last.get(o.component);
+    if (prev !== undefined && prev.endMs !== null && o.startMs - prev.endMs < FLAP_GAP_MS) {
+      prev.endMs = o.endMs;
+      prev.reopenings++;
+      continue;
+    }
+    const merged = { ...o, reopenings: 0 };
+    out.push(merged);
+    last.set(o.component, merged);
+  }
+  return out;
 }
 
 /** Builds the review of an ISO week (`2026-W48`, `last`, `this` or a date in it). */
@@ -91,7 +112,7 @@ export async function buildReview(
   const openings = await circuitOpenings(store, openHours, week.range);
   const incidents: (ReviewIncident & { _receipt?: string })[] = openings.map((o) => ({
     kind: 'circuit-opening',
-    title: `Circuit open on ${o.component}`,
+    title: `Circuit open on ${o.component}${o.reopenings > 0 ? ` (reopened ${o.reopenings} time${o.reopenings === 1 ? '' : 's'} after failed probes)` : ''}`,
     component: o.component,
     start: iso(o.startMs),
     end: o.endMs === null ? null : iso(o.endMs),
@@ -126,15 +147,19 @@ export async function buildReview(
   incidents.sort((a, b) => (b.duration_s ?? Number.POSITIVE_INFINITY) - (a.duration_s ?? Number.POSITIVE_INFINITY));
   const kept = incidents.slice(0, MAX_INCIDENTS);
   const queries = new Set(analysis.queries);
+  if (openHours.length > 0) queries.add('circuit-timeline');
   for (const inc of kept.slice(0, INCIDENTS_WITH_WHYS)) {
     const startMs = Date.parse(inc.start);
-    const receipt = inc.receipt ?? (inc._receipt === undefined ? undefined : await findAlertReceipt(store, inc._receipt, startMs));
+    const receipt = inc.receipt ?? (inc._receipt === undefined ? undefined : await findAlertReceipt(store, inc._receipt, startMs, inc.component));
+    if (inc._receipt !== undefined) queries.add('alert-timeline');
     if (receipt === undefined) continue;
     inc.receipt = receipt;
     const { chain, queries: used } = await whyOfReceipt(store, receipt);
     for (const q of used) queries.add(q);
     Object.assign(inc, whysOf(chain));
     if (chain.rootCause !== null) inc.detected_after_s = Math.max(0, (startMs - chain.rootCause.timeMs) / 1000);
+    // An alert that says how long after the fault it fired (its value, in seconds) is taken at its word.
+    if (inc.kind === 'alert-episode' && chain.problem.value !== undefined) inc.detected_after_s = chain.problem.value;
     store.release({ range: { fromMs: startMs - 2 * HOUR_MS, toMs: startMs + HOUR_MS }, raw: true });
   }
   for (const s of analysis.slos) {

@@ -62,6 +62,7 @@ export interface ReviewWeek {
     rejection_ratio: number | null;
     load_balance_coeff: number | null;
     worker_tasks: Record<string, number>;
+    components: { component: string; completed: number; failed: number; rejected: number; p99_ms: number | null }[];
   };
   trends: { metric: string; slope_per_day: number | null; slope_per_day_pct: number | null; p_value: number | null; verdict: string }[];
   hourly: { hour: string; p99_ms: number | null; throughput_per_min: number; queue_depth_mean: number | null; circuit_open_s: number; errors: number }[];
@@ -103,12 +104,15 @@ function flowOf(f: Facts, minutes: number): ReviewWeek['flow'] {
     p95_ms: r2(quantile(f.latency, 0.95)),
     p99_ms: r2(quantile(f.latency, 0.99)),
     percentile_error_bound: r2(RELATIVE_ERROR, 4)!,
-    throughput_per_min: r2(completed / minutes, 3)!,
+    throughput_per_min: r2(completed / minutes, 4)!,
     queue_depth_mean: depth === undefined || depth.count === 0 ? null : r2(depth.sum / depth.count),
     queue_depth_max: depth === undefined || depth.count === 0 ? null : depth.max,
     rejection_ratio: outcomes === 0 ? null : r2(rejected / outcomes, 4),
     load_balance_coeff: mean === 0 ? null : r2(1 - sd / mean, 4),
     worker_tasks: Object.fromEntries([...f.workerTasks].sort(([a], [b]) => (a < b ? -1 : 1))),
+    components: [...f.componentOutcomes]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([component, o]) => ({ component, ...o, p99_ms: r2(quantile(f.latencyByComponent.get(component) ?? new Map(), 0.99)) })),
   };
 }
 

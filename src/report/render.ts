@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { KaizenError } from '../errors.js';
-import { burndown, circuitTimeline, escapeXml, sparkline } from './charts.js';
+import { burndown, circuitTimeline, sparkline } from './charts.js';
 import type { ReviewModel } from './model.js';
 
 export type ReviewFormat = 'md' | 'html' | 'json';
@@ -20,7 +20,11 @@ export function defaultReportDir(): string {
 
 /** Escapes text for Markdown: HTML-significant characters and the table pipe. */
 export function escapeMarkdown(text: string): string {
-  return escapeXml(text).replace(/\|/g, '\\|').replace(/([\\`*_[\]])/g, '\\$1').replace(/\n/g, ' ');
+  // Quotes are harmless in Markdown; only what could start a tag or an entity is HTML-escaped.
+  return text
+    .replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!)
+    .replace(/([\\`*_[\]|])/g, '\\$1')
+    .replace(/\n/g, ' ');
 }
 
 const num = (x: unknown, digits: unknown): string => {
@@ -62,6 +66,21 @@ function makeEngine(format: 'md' | 'html'): typeof Handlebars {
     hb.registerHelper('md', (s: unknown) => safe(escapeMarkdown(String(s ?? ''))));
   }
   return hb;
+}
+
+/** Reads and parses a template up front, so that a broken one is refused before any work is done. */
+export function checkTemplate(path: string): void {
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new KaizenError('KZN_INPUT_FILE', `cannot read the template ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error)}`);
+  }
+  try {
+    Handlebars.precompile(source);
+  } catch (error) {
+    throw new KaizenError('KZN_USAGE', `the template ${path} cannot be parsed: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+  }
 }
 
 /** Renders a model; `templatePath` replaces the shipped template of the format. */

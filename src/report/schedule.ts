@@ -44,6 +44,11 @@ export function parseCron(pattern: string, timezone = 'UTC'): Cron {
   }
 }
 
+/** The longest delay a timer takes (2^31 − 1 ms). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How long after a failed run it is tried again. */
+export const RETRY_AFTER_MS = 15 * 60_000;
+
 export class ReviewSchedule {
   private readonly cron: Cron;
   private timer: unknown;
@@ -68,7 +73,6 @@ export class ReviewSchedule {
     this.stopped = true;
     if (this.timer !== undefined) this.o.clock.clearTimer(this.timer);
     this.timer = undefined;
-    this.cron.stop();
   }
 
   private arm(): void {
@@ -79,9 +83,20 @@ export class ReviewSchedule {
       this.o.log('schedule: the cron pattern has no further run times; stopping');
       return;
     }
+    const delay = Math.max(0, next - now);
+    if (delay > MAX_TIMER_MS) {
+      // Timers cannot wait longer than about 24.8 days: wake up on the way and look again.
+      this.timer = this.o.clock.setTimer(() => this.arm(), MAX_TIMER_MS);
+      return;
+    }
     this.timer = this.o.clock.setTimer(() => {
-      void this.runOnce().finally(() => this.arm());
-    }, Math.max(0, next - now));
+      void this.runOnce().then((record) => {
+        if (record.error !== undefined && !this.stopped) {
+          // A failed run is tried again soon, not only at the next cron time.
+          this.timer = this.o.clock.setTimer(() => void this.runOnce().finally(() => this.arm()), RETRY_AFTER_MS);
+        } else this.arm();
+      });
+    }, delay);
   }
 
   /** Writes the review of the last complete week (as of now) in every format not yet written. */

@@ -20,10 +20,10 @@ import type {
 } from '../evidence/store.js';
 import { daysIn, hourKey, type TimeRange } from '../evidence/time.js';
 import { receiptIri, V } from '../evidence/vocabulary.js';
-import { type DayIndex, readDayIndex, writeDayIndex } from './hour-index.js';
+import { type DayIndex, readDayIndex, scanDayIndex, writeDayIndex } from './hour-index.js';
 import { type JournalFile, type JournalKind, JournalWriter, listJournalFiles, readTail, scanReceipts } from './journal.js';
 import { acquireLock, type DirectoryLock } from './lock.js';
-import { replayFile } from './replay.js';
+import { replayFile, replaySegment } from './replay.js';
 import { verifyDataDir } from './verify.js';
 
 export interface EmbeddedStoreOptions {
@@ -187,6 +187,7 @@ export class EmbeddedStore implements EvidenceStore {
     const e = (index.hours[hour] ??= { count: 0, quads: 0, firstSeq: r.seq, lastSeq: 0, lastDigest: '' });
     e.count++;
     e.quads += r.lines.length;
+    delete e.segments; // where it landed in the file is known again after the next scan
     e.lastSeq = r.seq;
     e.lastDigest = r.digest;
     this.dirtyIndexes.add(day);
@@ -204,7 +205,8 @@ export class EmbeddedStore implements EvidenceStore {
     if (file === undefined) return { size: 0, hours: {} };
     const { index, fresh } = readDayIndex(this.dataDir, file, this.ends.get(file.path));
     this.indexes.set(day, index);
-    if (fresh) this.dirtyIndexes.add(day);
+    // A writer keeps a fresh scan for the next command; a reader changes nothing on disk.
+    if (fresh && !this.readOnly) writeDayIndex(this.dataDir, day, index);
     return index;
   }
 
@@ -269,6 +271,15 @@ export class EmbeddedStore implements EvidenceStore {
     const index = this.dayIndex(day);
     if (wanted.every((hour) => index.hours[hour] === undefined)) {
       for (const hour of wanted) this.loaded.add(`raw:${hour}`);
+      return;
+    }
+    // The index knows where each hour's receipts are in the day file: read just those bytes.
+    const file = this.file(day, 'raw');
+    if (file !== undefined && this.dayCache?.day !== day && wanted.every((h) => index.hours[h] === undefined || index.hours[h]!.segments !== undefined)) {
+      for (const hour of wanted) {
+        for (const [start, end] of index.hours[hour]?.segments ?? []) this.n3.addQuads(replaySegment(file.path, start, end));
+        this.loaded.add(`raw:${hour}`);
+      }
       return;
     }
     const byHour = this.parseRawDay(day);
@@ -409,13 +420,10 @@ export class EmbeddedStore implements EvidenceStore {
     try {
       await this.writer?.close();
       if (this.writer !== undefined) {
+        // A fresh scan of each day written to gives the index its byte ranges per hour.
         for (const day of this.dirtyIndexes) {
-          const index = this.indexes.get(day);
           const file = this.file(day, 'raw');
-          if (index !== undefined && file !== undefined) {
-            const tail = readTail(file.path);
-            writeDayIndex(this.dataDir, day, { ...index, size: tail.endOfLastReceipt });
-          }
+          if (file !== undefined) writeDayIndex(this.dataDir, day, scanDayIndex(file, readTail(file.path).endOfLastReceipt));
         }
         if (this.durable.seq > 0) {
           const head = join(this.dataDir, 'HEAD');

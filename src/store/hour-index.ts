@@ -12,6 +12,8 @@ export interface HourEntry {
   firstSeq: number;
   lastSeq: number;
   lastDigest: string;
+  /** Byte ranges [start, end) of the day file that hold the hour's receipts, in file order. */
+  segments?: [number, number][];
 }
 
 /** What the index knows of one day's raw journal file. */
@@ -28,7 +30,8 @@ function indexPath(dataDir: string, day: string): string {
 /** Computes a day's index by scanning its raw journal (no RDF parsing: receipts by their lines). */
 export function scanDayIndex(file: JournalFile, end?: number): DayIndex {
   const hours: Record<string, HourEntry> = {};
-  for (const r of scanReceipts(file.path, end)) {
+  // latin1 makes character offsets byte offsets; the ASCII parts read here are the same.
+  for (const r of scanReceipts(file.path, end, 'latin1')) {
     const graphStart = r.digestLine.lastIndexOf('<');
     const graph = r.digestLine.slice(graphStart + 1, r.digestLine.lastIndexOf('>'));
     const hour = parseGraphIri(graph)?.hour;
@@ -37,6 +40,10 @@ export function scanDayIndex(file: JournalFile, end?: number): DayIndex {
     e.firstSeq = Math.min(e.firstSeq, r.seq);
     e.count++;
     e.quads += r.bodyLines.length + 1;
+    const segments = (e.segments ??= []);
+    const lastSegment = segments[segments.length - 1];
+    if (lastSegment !== undefined && lastSegment[1] === r.startByte) lastSegment[1] = r.endByte;
+    else segments.push([r.startByte, r.endByte]);
     if (r.seq > e.lastSeq) {
       e.lastSeq = r.seq;
       e.lastDigest = r.digest;
@@ -52,7 +59,7 @@ export function readDayIndex(dataDir: string, file: JournalFile, end?: number): 
   if (existsSync(path)) {
     try {
       const cached = JSON.parse(readFileSync(path, 'utf8')) as DayIndex;
-      const complete = Object.values(cached.hours ?? {}).every((e) => typeof e.firstSeq === 'number');
+      const complete = Object.values(cached.hours ?? {}).every((e) => typeof e.firstSeq === 'number' && Array.isArray(e.segments));
       if (cached.size === size && typeof cached.hours === 'object' && complete) return { index: cached, fresh: false };
     } catch {
       // a damaged cache is rebuilt below
@@ -66,8 +73,9 @@ export function writeDayIndex(dataDir: string, day: string, index: DayIndex): vo
   try {
     mkdirSync(join(dataDir, 'index'), { recursive: true });
     const path = indexPath(dataDir, day);
-    writeFileSync(`${path}.tmp`, JSON.stringify(index));
-    renameSync(`${path}.tmp`, path);
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(index));
+    renameSync(tmp, path);
   } catch {
     // the index is derived; the next open rebuilds it
   }

@@ -143,37 +143,46 @@ export interface LineChunk {
   readonly text: string;
   /** 1-based line number of the chunk's first line. */
   readonly firstLine: number;
+  /** Byte offset of the chunk's first character (exact for latin1 decoding only). */
+  readonly firstByte: number;
 }
 
 /**
  * Reads a journal file in chunks of whole lines, up to `end` bytes (the end of the last whole
  * receipt), after checking its header.
  */
-export function* readLineChunks(path: string, end?: number, chunkBytes = 8 * 1024 * 1024): Generator<LineChunk> {
+export function* readLineChunks(
+  path: string,
+  end?: number,
+  chunkBytes = 8 * 1024 * 1024,
+  encoding: 'utf8' | 'latin1' = 'utf8',
+): Generator<LineChunk> {
   const fd = openSync(path, 'r');
   try {
     checkHeader(fd, path);
     const limit = end ?? fstatSync(fd).size;
     let pos = 0;
     let line = 1;
+    let byte = 0;
     let carry = '';
     const buf = Buffer.alloc(chunkBytes);
     while (pos < limit) {
       const n = readSync(fd, buf, 0, Math.min(chunkBytes, limit - pos), pos);
       if (n === 0) break;
       pos += n;
-      const text = carry + buf.toString('utf8', 0, n);
+      const text = carry + buf.toString(encoding, 0, n);
       const cut = pos >= limit ? text.length : text.lastIndexOf('\n') + 1;
       carry = text.slice(cut);
       const whole = text.slice(0, cut);
       if (whole.length > 0) {
-        yield { text: whole, firstLine: line };
+        yield { text: whole, firstLine: line, firstByte: byte };
         let count = 0;
         for (let i = whole.indexOf('\n'); i >= 0; i = whole.indexOf('\n', i + 1)) count++;
         line += count;
+        byte += whole.length;
       }
     }
-    if (carry.length > 0) yield { text: carry, firstLine: line };
+    if (carry.length > 0) yield { text: carry, firstLine: line, firstByte: byte };
   } finally {
     closeSync(fd);
   }
@@ -189,6 +198,9 @@ export interface JournalReceipt {
   /** 1-based line of the receipt's first line. */
   readonly line: number;
   readonly file: string;
+  /** Byte range of the receipt's lines in the file (exact when scanned as latin1). */
+  readonly startByte: number;
+  readonly endByte: number;
 }
 
 /**
@@ -196,9 +208,9 @@ export interface JournalReceipt {
  * (fragments belong to their receipt) and a receipt ends at its digest line. Lines of a receipt
  * with no digest line at the end of the file are not yielded (a torn tail).
  */
-export function* scanReceipts(path: string, end?: number): Generator<JournalReceipt> {
-  let current: { subject: string; lines: string[]; line: number } | undefined;
-  for (const chunk of readLineChunks(path, end)) {
+export function* scanReceipts(path: string, end?: number, encoding: 'utf8' | 'latin1' = 'utf8'): Generator<JournalReceipt> {
+  let current: { subject: string; lines: string[]; line: number; startByte: number } | undefined;
+  for (const chunk of readLineChunks(path, end, undefined, encoding)) {
     let lineNo = chunk.firstLine;
     let from = 0;
     const text = chunk.text;
@@ -206,6 +218,7 @@ export function* scanReceipts(path: string, end?: number): Generator<JournalRece
       let nl = text.indexOf('\n', from);
       if (nl < 0) nl = text.length;
       const line = text.slice(from, nl + 1);
+      const lineStart = chunk.firstByte + from;
       from = nl + 1;
       const thisLine = lineNo++;
       if (line.startsWith('#') || line.trim() === '') continue;
@@ -221,7 +234,7 @@ export function* scanReceipts(path: string, end?: number): Generator<JournalRece
             { hint: 'The journal was changed by something other than kaizen. Nothing was rewritten; run kaizen verify and restore the file from a backup.' },
           );
         }
-        current = { subject, lines: [], line: thisLine };
+        current = { subject, lines: [], line: thisLine, startByte: lineStart };
       }
       if (token === subject && line.startsWith(`${subject} ${DIGEST_PREDICATE} `) && line.endsWith('\n')) {
         yield {
@@ -232,6 +245,8 @@ export function* scanReceipts(path: string, end?: number): Generator<JournalRece
           digestLine: line,
           line: current.line,
           file: path,
+          startByte: current.startByte,
+          endByte: lineStart + line.length,
         };
         current = undefined;
       } else {

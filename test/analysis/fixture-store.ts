@@ -28,3 +28,15 @@ export function jsonOf<T>(run: CliRun): T {
   if (run.code !== 0) throw new Error(`kaizen exited ${run.code}: ${run.stderr}`);
   return JSON.parse(run.stdout) as T;
 }
+
+/**
+ * The promise's value, or a failure after `seconds` naming what did not answer: a command that
+ * hangs fails its test quickly instead of at the test timeout.
+ */
+export function within<T>(promise: Promise<T>, seconds: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${seconds} s`)), seconds * 1000);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { reviewSchedule } from '../../src/cli/schedule.js';
 import { isKaizenError } from '../../src/errors.js';
-import { parseCron, ReviewSchedule, type ScheduleClock } from '../../src/report/schedule.js';
+import { parseCron, RETRY_AFTER_MS, ReviewSchedule, type ScheduleClock } from '../../src/report/schedule.js';
 import { useTempDirs } from '../store/support.js';
 
 const MINUTE = 60_000;
@@ -218,7 +218,7 @@ describe('the review schedule', () => {
   });
 
   describe('when a run fails', () => {
-    it('logs the failure, stays armed, and the next tick writes', async () => {
+    it('logs the failure, retries the same week after RETRY_AFTER_MS, then goes back to the cron times', async () => {
       const { schedule, clock, writes, logs, file, failNextWrite } = scheduleFixture();
       failNextWrite('the store is locked');
       schedule.start();
@@ -227,14 +227,19 @@ describe('the review schedule', () => {
       expect(schedule.runs[0]).toMatchObject({ week: '2026-W48', written: [], error: 'the store is locked' });
       expect(fs.existsSync(file('2026-W48.md'))).toBe(false);
       expect(clock.pending).toHaveLength(1);
-      expect(clock.delaysAsked.at(-1)).toBe(7 * DAY);
+      expect(clock.delaysAsked.at(-1)).toBe(RETRY_AFTER_MS);
+
+      await clock.fire();
+      expect(schedule.runs[1]).toMatchObject({ week: '2026-W48', written: [file('2026-W48.md'), file('2026-W48.html')] });
+      expect(schedule.runs[1]?.error).toBeUndefined();
+      expect(writes.slice(1).map((w) => `${w.week}.${w.format}`)).toEqual(['2026-W48.md', '2026-W48.html']);
+      for (const name of ['2026-W48.md', '2026-W48.html']) expect(fs.existsSync(file(name))).toBe(true);
+      expect(clock.pending).toHaveLength(1);
+      expect(clock.delaysAsked.at(-1)).toBe(7 * DAY - RETRY_AFTER_MS);
 
       await clock.fire();
       schedule.stop();
-      expect(schedule.runs[1]).toMatchObject({ week: '2026-W49', written: [file('2026-W49.md'), file('2026-W49.html')] });
-      expect(schedule.runs[1]?.error).toBeUndefined();
-      expect(writes.slice(1).map((w) => `${w.week}.${w.format}`)).toEqual(['2026-W49.md', '2026-W49.html']);
-      for (const name of ['2026-W49.md', '2026-W49.html']) expect(fs.existsSync(file(name))).toBe(true);
+      expect(schedule.runs[2]).toMatchObject({ week: '2026-W49', written: [file('2026-W49.md'), file('2026-W49.html')] });
     });
 
     it('after failing halfway through the formats, a later run of the same week writes only what is missing', async () => {
