@@ -360,6 +360,19 @@ const rollupColumns: Scan = (store, params) => {
   return out;
 };
 
+const ROLLUP_ROW_PROPERTIES = [
+  'hour', 'sourceCount', 'eventType', 'component', 'worker', 'count', 'valueCount', 'sum', 'min', 'max', 'histogram',
+  'openSeconds', 'stateAtEnd', 'alert', 'severity', 'start', 'end',
+];
+
+const rollupRows: Scan = (store) => {
+  const out: Row[] = [];
+  for (const p of [V.type, ...ROLLUP_ROW_PROPERTIES.map(kz)]) {
+    for (const q of store.getQuads(null, p, null, null)) out.push({ s: q.subject.value, p: p.value, o: termValue(q.object) });
+  }
+  return out;
+};
+
 const TRANSITIONS = ['CircuitOpened', 'CircuitHalfOpened', 'CircuitClosed', 'AlertFired', 'AlertCleared'];
 
 const rollupTransitions: Scan = (store, params) => {
@@ -398,6 +411,7 @@ export const SCANS: ReadonlyMap<string, Scan> = new Map<string, Scan>([
   ['receipt-detail', receiptDetail],
   ['rollup-columns', rollupColumns],
   ['rollup-histogram', rollupHistogram],
+  ['rollup-rows', rollupRows],
   ['rollup-stats', rollupStats],
   ['rollup-transitions', rollupTransitions],
   ['worker-loads', workerLoads],

@@ -248,6 +248,22 @@ const checks: Record<string, () => Promise<void>> = {
     expect(got).toEqual(expected);
     expect(receipts.size).toBe(inHour.length);
   },
+  'rollup-rows': async () => {
+    // The rows of every rollup: one per rolled-up hour with its source count, and stats rows whose
+    // counts add up to every event of the week.
+    const bySubject = new Map<string, Map<string, string>>();
+    for (const r of await rows('rollup-rows')) {
+      const props = bySubject.get(r.s!) ?? new Map<string, string>();
+      props.set(r.p!, r.o!);
+      bySubject.set(r.s!, props);
+    }
+    const rollups = [...bySubject.values()].filter((p) => p.has(`${KZ_NS}sourceCount`));
+    const hours = new Set(fixture.map((e) => hourOf(e.time)));
+    expect(rollups).toHaveLength(hours.size);
+    expect(rollups.reduce((n, p) => n + Number(p.get(`${KZ_NS}sourceCount`)), 0)).toBe(fixture.length);
+    const statsRows = [...bySubject.values()].filter((p) => p.get(RDF_TYPE) === `${KZ_NS}StatsRow`);
+    expect(statsRows.reduce((n, p) => n + Number(p.get(`${KZ_NS}count`)), 0)).toBe(fixture.length);
+  },
   'rollup-transitions': async () => {
     const expected = fixture
       .filter((e) => /^(circuit|alert)\./.test(e.type) && hourOf(e.time) === '2026-11-17T10')
