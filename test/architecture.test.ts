@@ -16,7 +16,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   store: ['evidence', 'query'],
   query: ['evidence', 'analysis'],
   report: ['evidence', 'analysis', 'query'],
-  cli: ['evidence', 'analysis', 'query', 'store', 'report', 'pipeline'],
+  telemetry: ['evidence'],
+  cli: ['evidence', 'analysis', 'query', 'store', 'report', 'pipeline', 'telemetry'],
 };
 const PURE = ['pipeline', 'evidence', 'analysis'];
 

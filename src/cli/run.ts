@@ -13,6 +13,7 @@ import { resolveConfig } from '../pipeline/config.js';
 import { parseScenario, type Scenario } from '../pipeline/scenario.js';
 import { createSimulation, type SimulationSummary } from '../pipeline/simulate.js';
 import { ensureRollups } from '../query/rollups.js';
+import { otlpTracerFromEnv } from '../telemetry/spans.js';
 import { type CliDeps, type GlobalOptions, openStore, when } from './context.js';
 
 /** The shipped scenarios/ folder. */
@@ -52,6 +53,7 @@ export interface RunOptions {
 export async function simulateInto(store: EvidenceStore, o: RunOptions): Promise<{ summary: SimulationSummary; receipts: number; rollups: number }> {
   let buffer: KaizenEvent[] = [];
   const config = resolveConfig({ env: o.env });
+  const tracer = await otlpTracerFromEnv(o.env);
   const sim = createSimulation({
     scenario: o.scenario,
     seed: o.seed,
@@ -61,6 +63,7 @@ export async function simulateInto(store: EvidenceStore, o: RunOptions): Promise
     config,
     sink: (e) => {
       buffer.push(e);
+      tracer?.record(e);
     },
   });
   const hours = Math.ceil((sim.endMs - sim.startMs) / HOUR_MS);
@@ -82,6 +85,7 @@ export async function simulateInto(store: EvidenceStore, o: RunOptions): Promise
     }
     o.onHour?.(h + 1, hours, sim.summary());
   }
+  await tracer?.shutdown();
   return { summary: sim.summary(), receipts, rollups };
 }
 
