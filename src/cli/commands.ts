@@ -119,6 +119,7 @@ export function registerCommands(program: Command, deps: CliDeps): void {
     .option('--out <path>', 'write to a file (atomically) instead of stdout')
     .option('--template <file>', 'a Handlebars template to use instead of reports/review.<format>.hbs')
     .option('--slos <dir>', 'the folder of OpenSLO files (default: the shipped slos/)')
+    .option('--tz <zone>', 'the time zone whose Monday-to-Monday is the week (default UTC; the rollups are UTC hours)')
     .addHelpText('after', '\nThe JSON form is a machine contract: reports/review.schema.json.\nCopy reports/review.md.hbs or review.html.hbs to change the layout, then pass --template.')
     .action(async (opts, cmd) => (await import('./review.js')).runReview(deps, opts, cmd));
   program

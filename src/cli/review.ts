@@ -22,7 +22,7 @@ export function writeAtomically(path: string, text: string): void {
 /** Runs the command (its options are defined in commands.ts). */
 export async function runReview(
   deps: CliDeps,
-  opts: { week: string; format: string; out?: string; template?: string; slos?: string },
+  opts: { week: string; format: string; out?: string; template?: string; slos?: string; tz?: string },
   cmd: Command,
 ): Promise<void> {
   if (!(FORMATS as readonly string[]).includes(opts.format)) {
@@ -33,7 +33,7 @@ export async function runReview(
   const slos = loadSlos(opts.slos === undefined ? undefined : resolve(deps.cwd, opts.slos));
   const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
   try {
-    const model = await buildReview(store, opts.week, { nowMs: deps.now(), slos });
+    const model = await buildReview(store, opts.week, { nowMs: deps.now(), slos, ...(opts.tz !== undefined && { timeZone: opts.tz }) });
     const text = renderReview(model, opts.format as ReviewFormat, template);
     if (opts.out === undefined) deps.stdout(text);
     else {

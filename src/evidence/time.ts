@@ -124,3 +124,37 @@ export function parseTimeBound(text: string, where: string): number {
     `${where}: expected a date like 2026-11-23 or a time with a zone like 2026-11-23T10:00Z, got ${quoteInput(text)}`,
   );
 }
+
+/** The offset of a time zone from UTC at an instant, in milliseconds (UTC+01:00 → 3,600,000). */
+export function zoneOffsetMs(timeZone: string, atMs: number, where = '--tz'): number {
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    }).formatToParts(new Date(atMs));
+  } catch {
+    throw new KaizenError('KZN_TIME_INVALID', `${where}: expected an IANA time zone like Europe/Berlin or UTC, got ${quoteInput(timeZone)}`);
+  }
+  const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return asUtc - Math.floor(atMs / 1000) * 1000;
+}
+
+/**
+ * Resolves a week argument as parseWeek does, with the week's days in a time zone: the range
+ * runs from Monday 00:00 to the next Monday 00:00 local time.
+ */
+export function parseWeekInZone(text: string, nowMs: number, timeZone: string | undefined, where = '--week'): { label: string; range: TimeRange } {
+  if (timeZone === undefined || timeZone === 'UTC') return parseWeek(text, nowMs, where);
+  const localNow = nowMs + zoneOffsetMs(timeZone, nowMs);
+  const local = parseWeek(text, localNow, where);
+  const toUtc = (localMs: number): number => localMs - zoneOffsetMs(timeZone, localMs - zoneOffsetMs(timeZone, localMs));
+  return { label: local.label, range: { fromMs: toUtc(local.range.fromMs), toMs: toUtc(local.range.toMs) } };
+}

@@ -7,7 +7,7 @@ import { hourTally } from '../analysis/slo.js';
 import type { SloSpec } from '../analysis/slo-spec.js';
 import { KaizenError } from '../errors.js';
 import type { EvidenceStore } from '../evidence/store.js';
-import { HOUR_MS, parseWeek, type TimeRange, WEEK_MS } from '../evidence/time.js';
+import { HOUR_MS, parseWeekInZone, type TimeRange, WEEK_MS } from '../evidence/time.js';
 import { KZ, V } from '../evidence/vocabulary.js';
 import { analyzeWindow } from '../query/analyze.js';
 import { loadCatalogue } from '../query/catalogue.js';
@@ -87,9 +87,9 @@ function mergeFlapping(openings: readonly Opening[]): (Opening & { reopenings: n
 export async function buildReview(
   store: EvidenceStore,
   weekArg: string,
-  options: { nowMs: number; slos: readonly SloSpec[] },
+  options: { nowMs: number; slos: readonly SloSpec[]; timeZone?: string },
 ): Promise<ReviewModel> {
-  const week = parseWeek(weekArg, options.nowMs);
+  const week = parseWeekInZone(weekArg, options.nowMs, options.timeZone);
   const summaries = await store.hourSummaries(week.range);
   if (summaries.size === 0) {
     throw new KaizenError('KZN_USAGE', `the week ${week.label} has no evidence: no receipts between ${iso(week.range.fromMs)} and ${iso(week.range.toMs)}`, {
@@ -100,8 +100,9 @@ export async function buildReview(
   if (analysis.facts.hours.size === 0) {
     throw new KaizenError('KZN_USAGE', `the week ${week.label} has receipts but no rollups yet`, { hint: 'Run kaizen rollup --week ' + week.label });
   }
-  const prevRange = { fromMs: week.range.fromMs - WEEK_MS, toMs: week.range.fromMs };
-  const prevLabel = parseWeek(new Date(prevRange.fromMs).toISOString().slice(0, 10), options.nowMs).label;
+  const prevWeek = parseWeekInZone(new Date(week.range.fromMs - WEEK_MS / 2).toISOString().slice(0, 10), options.nowMs, options.timeZone);
+  const prevRange = { fromMs: prevWeek.range.fromMs, toMs: week.range.fromMs };
+  const prevLabel = prevWeek.label;
   const prevSummaries = await store.hourSummaries(prevRange);
   const previousAnalysis = prevSummaries.size === 0 ? undefined : await analyzeWindow(store, prevRange, options.slos);
   store.release({ range: prevRange, rollups: true });
