@@ -21,7 +21,8 @@ import type {
 import { daysIn, hourKey, type TimeRange } from '../evidence/time.js';
 import { receiptIri, V } from '../evidence/vocabulary.js';
 import { type DayIndex, readDayIndex, scanDayIndex, writeDayIndex } from './hour-index.js';
-import { type JournalFile, type JournalKind, JournalWriter, listJournalFiles, readTail, scanReceipts } from './journal.js';
+import { type JournalFile, type JournalKind, listJournalFiles, readTail, scanReceipts } from './journal.js';
+import { JournalWriter } from './journal-writer.js';
 import { acquireLock, type DirectoryLock } from './lock.js';
 import { replayFile, replaySegment } from './replay.js';
 import { verifyDataDir } from './verify.js';

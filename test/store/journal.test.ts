@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { KaizenEvent } from '../../src/evidence/event.js';
 import { GENESIS_DIGEST, type Receipt, toReceipt } from '../../src/evidence/receipt.js';
-import { JOURNAL_HEADER, JournalWriter, listJournalFiles, readTail, scanReceipts } from '../../src/store/journal.js';
+import { JOURNAL_HEADER, listJournalFiles, readTail, scanReceipts } from '../../src/store/journal.js';
+import { JournalWriter } from '../../src/store/journal-writer.js';
 import { event, journalFile, someEvents, useTempDirs } from './support.js';
 
 const tempDir = useTempDirs();

@@ -1,0 +1,147 @@
+// Writes receipts to the journal with group commit and fsync, cutting a failed commit back.
+
+import type { FileHandle } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KaizenError } from '../errors.js';
+import type { Receipt } from '../evidence/receipt.js';
+import { dayKey } from '../evidence/time.js';
+import { JOURNAL_HEADER, type JournalKind, journalDir, journalFileName } from './journal.js';
+
+/** The file a receipt belongs to. */
+export function fileOfReceipt(receipt: Receipt, kind: JournalKind): string {
+  return journalFileName(dayKey(receipt.timeMs), kind);
+}
+
+interface Pending {
+  readonly byFile: Map<string, string[]>;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Writes receipts to the journal with group commit: appends that arrive while a commit is in
+ * flight are written together by the next one, each commit ends with an fsync, and a promise
+ * resolves only when its receipts are on disk. A failed commit is cut back to where it started,
+ * so that the journal never holds a half-written batch that was not acknowledged.
+ */
+export class JournalWriter {
+  private readonly dir: string;
+  private readonly handles = new Map<string, FileHandle>();
+  private readonly sizes = new Map<string, number>();
+  private pending: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private readonly onFailure: () => void;
+  bytesWritten = 0;
+  commits = 0;
+
+  /** `onFailure` runs synchronously when a commit fails, before any promise is rejected. */
+  constructor(dataDir: string, onFailure: () => void = () => undefined) {
+    this.dir = journalDir(dataDir);
+    this.onFailure = onFailure;
+  }
+
+  /** Queues receipts (already in chain order) and resolves once they are durable. */
+  append(receipts: readonly { receipt: Receipt; kind: JournalKind }[]): Promise<void> {
+    const byFile = new Map<string, string[]>();
+    for (const { receipt, kind } of receipts) {
+      const name = fileOfReceipt(receipt, kind);
+      let lines = byFile.get(name);
+      if (lines === undefined) byFile.set(name, (lines = []));
+      for (const l of receipt.lines) lines.push(l);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ byFile, resolve, reject });
+      if (this.flushing === undefined) this.flushing = this.flushLoop();
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        try {
+          await this.commit(batch);
+          for (const p of batch) p.resolve();
+        } catch (error) {
+          // Later batches were chained onto receipts that are not on disk: refuse them too.
+          const refused = [...batch, ...this.pending];
+          this.pending = [];
+          this.onFailure();
+          for (const p of refused) p.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async handleFor(name: string): Promise<FileHandle> {
+    const open_ = this.handles.get(name);
+    if (open_ !== undefined) return open_;
+    await mkdir(this.dir, { recursive: true });
+    const path = join(this.dir, name);
+    const h = await open(path, 'a');
+    const size = (await h.stat()).size;
+    if (size === 0) {
+      await h.write(JOURNAL_HEADER);
+      await h.sync();
+      const dirHandle = await open(this.dir, 'r');
+      await dirHandle.sync().finally(() => dirHandle.close());
+    }
+    this.handles.set(name, h);
+    this.sizes.set(name, size === 0 ? Buffer.byteLength(JOURNAL_HEADER) : size);
+    return h;
+  }
+
+  private async commit(batch: readonly Pending[]): Promise<void> {
+    const merged = new Map<string, string[]>();
+    for (const p of batch) {
+      for (const [name, lines] of p.byFile) {
+        const into = merged.get(name);
+        if (into === undefined) merged.set(name, [...lines]);
+        else for (const l of lines) into.push(l);
+      }
+    }
+    const before = new Map<string, number>();
+    try {
+      for (const [name, lines] of merged) {
+        const h = await this.handleFor(name);
+        before.set(name, this.sizes.get(name)!);
+        const buf = Buffer.from(lines.join(''), 'utf8');
+        await h.write(buf, 0, buf.length);
+        this.sizes.set(name, this.sizes.get(name)! + buf.length);
+        this.bytesWritten += buf.length;
+      }
+      for (const name of merged.keys()) await this.handles.get(name)!.datasync();
+      this.commits++;
+    } catch (cause) {
+      for (const [name, size] of before) {
+        await this.handles
+          .get(name)
+          ?.truncate(size)
+          .catch(() => undefined);
+        this.sizes.set(name, size);
+      }
+      const reason = (cause as NodeJS.ErrnoException).code === 'ENOSPC' ? 'no space left on the device' : String(cause);
+      throw new KaizenError('KZN_STORE_IO', `could not write the journal in ${this.dir}: ${reason}`, {
+        cause,
+        hint: 'Nothing of this batch was kept; free space or fix the folder and append again.',
+      });
+    }
+  }
+
+  /** Committed size of every file this writer has appended to, by path. */
+  sizesByPath(): Map<string, number> {
+    return new Map([...this.sizes].map(([name, size]) => [join(this.dir, name), size]));
+  }
+
+  /** Waits for every queued append, then closes the files. */
+  async close(): Promise<void> {
+    while (this.flushing !== undefined) await this.flushing;
+    for (const h of this.handles.values()) await h.close();
+    this.handles.clear();
+  }
+}
+
