@@ -75,6 +75,8 @@ t0 = performance.now();
 let completed = 0;
 for (const q of reader.match(null, V.eventType, null, null)) {
   if (!q.object.value.endsWith('#TaskCompleted')) continue;
+  // Histogram rows name the event type too; only stats rows count receipts.
+  if (reader.match(q.subject, V.type, V.StatsRow, q.graph).length === 0) continue;
   const count = reader.match(q.subject, V.count, null, q.graph)[0];
   completed += Number(count?.object.value ?? 0);
 }

@@ -120,32 +120,37 @@ const queueDepthSeries: Scan = (store, params) => {
 };
 
 const hourlyStats: Scan = (store, params) => {
-  const agg = new Map<string, { row: Row; n: number; values: number; sum: number; min: number; max: number }>();
+  const valueCount = kz('valueCount');
+  const agg = new Map<string, { row: Row; n: number; values: number; withValues: number; sum: number; min: number; max: number }>();
   for (const { r, g, hour } of rollupsIn(store, params)) {
     for (const p of partsOf(store, r, g, V.StatsRow)) {
-      const [type, component, n, worker, sum, min, max] = [V.eventType, V.component, V.count, V.worker, V.sum, V.min, V.max].map((pr) => one(store, p, pr, g));
+      const [type, component, n, worker, vn, sum, min, max] = [V.eventType, V.component, V.count, V.worker, valueCount, V.sum, V.min, V.max].map((pr) => one(store, p, pr, g));
       if (type === undefined || component === undefined || n === undefined) continue;
       const key = `${hour} ${type.value} ${component.value} ${worker?.value ?? ''}`;
       let a = agg.get(key);
       if (a === undefined) {
-        a = { row: { hour, type: type.value, component: component.value, worker: worker?.value }, n: 0, values: 0, sum: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
+        a = { row: { hour, type: type.value, component: component.value, worker: worker?.value }, n: 0, values: 0, withValues: 0, sum: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
         agg.set(key, a);
       }
       a.n += num(n);
-      if (sum !== undefined && min !== undefined && max !== undefined) {
-        a.values++;
+      // OPTIONAL { ?row kz:valueCount ?vn ; kz:sum ?s ; kz:min ?mn ; kz:max ?mx }: all four or none.
+      if (vn !== undefined && sum !== undefined && min !== undefined && max !== undefined) {
+        a.withValues++;
+        a.values += num(vn);
         a.sum += num(sum);
         a.min = Math.min(a.min, num(min));
         a.max = Math.max(a.max, num(max));
       }
     }
   }
+  // SPARQL 1.1 §18.5.1: SUM over no values is 0; MIN and MAX of no values are unbound.
   return [...agg.values()].map((a) => ({
     ...a.row,
     count: a.n,
+    values: a.values,
     sum: a.sum,
-    min: a.values > 0 ? a.min : undefined,
-    max: a.values > 0 ? a.max : undefined,
+    min: a.withValues > 0 ? a.min : undefined,
+    max: a.withValues > 0 ? a.max : undefined,
   }));
 };
 
