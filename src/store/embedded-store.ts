@@ -182,6 +182,8 @@ export class EmbeddedStore implements EvidenceStore {
 
   private noteInIndex(r: Receipt): void {
     const day = r.graph.slice(-13, -3);
+    // Whether or not the index was read, the day changed: close() writes it from a fresh scan.
+    this.dirtyIndexes.add(day);
     const index = this.indexes.get(day);
     if (index === undefined) return; // not read yet: it will be rebuilt from the journal
     const hour = r.graph.slice(-13);
@@ -225,7 +227,11 @@ export class EmbeddedStore implements EvidenceStore {
       if (request.rollups === true && this.loaded.delete(`rollup:${day}`)) released = true;
       if (request.raw === true) {
         for (let h = 0; h < 24; h++) {
-          if (this.loaded.delete(`raw:${day}T${String(h).padStart(2, '0')}`)) released = true;
+          const hour = `${day}T${String(h).padStart(2, '0')}`;
+          const start = Date.parse(`${hour}:00:00Z`);
+          // Only the hours the range overlaps: the other hours of the day stay loaded.
+          if (start + 3_600_000 <= request.range.fromMs || start >= request.range.toMs) continue;
+          if (this.loaded.delete(`raw:${hour}`)) released = true;
         }
       }
     }
