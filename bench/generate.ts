@@ -315,12 +315,16 @@ function backgroundEvent(rng: Prng, timeMs: number, active: readonly { component
   }
 }
 
-/** Writes the week as JSON Lines (the event contract) to a file; returns the number of lines. */
-export function writeWeekJsonl(options: WeekOptions, path: string): number {
+/**
+ * Writes the week — or the hours of it that start in `range` — as JSON Lines (the event
+ * contract) to a file; returns the number of lines.
+ */
+export function writeWeekJsonl(options: WeekOptions, path: string, range?: { fromMs: number; toMs: number }): number {
   const fd = openSync(path, 'w');
   let n = 0;
   try {
     for (const hour of generateWeekByHour(options)) {
+      if (range !== undefined && (hour.startMs < range.fromMs || hour.startMs >= range.toMs)) continue;
       let chunk = '';
       for (const e of hour.events) {
         chunk += `${JSON.stringify(toEventJson(e))}\n`;

@@ -7,19 +7,18 @@
 //   node dist/bench/run.js --table bench/results/a.json bench/results/b.json   (merge into one table)
 
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type * as RDF from '@rdfjs/types';
 import { DataFactory, type Quad, Store } from 'n3';
-import { toEventJson } from '../src/evidence/event.js';
 import { GENESIS_DIGEST, toReceipt } from '../src/evidence/receipt.js';
 import type { EvidenceStore, QueryResult } from '../src/evidence/store.js';
 import { hourGraphIri, V } from '../src/evidence/vocabulary.js';
 import { loadCatalogue, type NamedQuery } from '../src/query/catalogue.js';
 import { ensureRollups } from '../src/query/rollups.js';
 import { type EmbeddedStore, openEmbeddedStore } from '../src/store/embedded-store.js';
-import { busiestHourOfWeek, DEFAULT_SEED, DEFAULT_WEEK_START, generateWeekByHour, HOUR_MS, HOURS_PER_WEEK, type WeekOptions } from './generate.js';
+import { busiestHourOfWeek, DEFAULT_SEED, DEFAULT_WEEK_START, generateWeekByHour, HOUR_MS, HOURS_PER_WEEK, type WeekOptions, writeWeekJsonl } from './generate.js';
 import { compareAnswers, type Row, SCANS, termValue } from './scans.js';
 import { BENCH_DIST, type ChildRun, CLI, fmtBytes, fmtInt, fmtMs, gc, MiB, median, ROOT, runNode, sizeLabel, timeReps } from './util.js';
 
@@ -503,25 +502,6 @@ async function cli(rep: Reporter, label: string, key: string, args: readonly str
   return run;
 }
 
-/** Writes the events of one range of the week as JSON Lines; returns how many. */
-function writeJsonl(week: WeekOptions, path: string, range?: { fromMs: number; toMs: number }): number {
-  const fd = openSync(path, 'w');
-  let n = 0;
-  try {
-    for (const hour of generateWeekByHour(week)) {
-      if (range !== undefined && (hour.startMs < range.fromMs || hour.startMs >= range.toMs)) continue;
-      let chunk = '';
-      for (const e of hour.events) {
-        chunk += `${JSON.stringify(toEventJson(e))}\n`;
-        n++;
-      }
-      writeSync(fd, chunk);
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return n;
-}
 
 async function benchHelp(rep: Reporter): Promise<void> {
   const bare: number[] = [];
@@ -619,7 +599,7 @@ async function benchSize(size: number, options: Options): Promise<SizeReport> {
   // f. Peak RSS per CLI command.
   const importFull = size <= options.cliImportFullMax;
   const jsonl = join(work, importFull ? 'week.jsonl' : `${busyDay}.jsonl`);
-  const lines = writeJsonl(week, jsonl, importFull ? undefined : busyDayRange);
+  const lines = writeWeekJsonl(week, jsonl, importFull ? undefined : busyDayRange);
   const importDir = join(work, 'cli-import');
   const what = importFull ? `the week, ${fmtInt(lines)} events` : `one day, ${fmtInt(lines)} events`;
   await cli(rep, `import (${what}, --no-rollup)`, 'import', ['--data', importDir, 'import', jsonl, '--no-rollup']);

@@ -6,7 +6,7 @@ import type { Pillar } from './event-types.js';
 import { addToHistogram, formatHistogram, type Histogram } from './histogram.js';
 import { type Receipt, sealReceipt } from './receipt.js';
 import { HOUR_MS, hourStartMs } from './time.js';
-import { classNode, hourGraphIri, KZ, pillarNode, rollupGraphIri, V } from './vocabulary.js';
+import { classNode, hourGraphIri, kzLocal, pillarNode, rollupGraphIri, V } from './vocabulary.js';
 
 const { namedNode, literal, quad } = DataFactory;
 
@@ -99,7 +99,7 @@ export function foldColumns(rows: readonly ColumnRow[]): { stats: StatsRow[]; hi
   for (const row of rows) {
     let c = byReceipt.get(row.receipt);
     if (c === undefined) byReceipt.set(row.receipt, (c = {}));
-    const local = row.value.startsWith(KZ) ? row.value.slice(KZ.length) : row.value;
+    const local = kzLocal(row.value);
     switch (row.predicate) {
       case V.type.value:
         c.className = local;

@@ -83,6 +83,12 @@ const PILLAR_NODES: Record<Pillar, NamedNode> = {
   kaizen: kz('Kaizen'),
 };
 
+/** The local name of a kz: IRI (`…/ns#TaskCompleted` → `TaskCompleted`); other values as they are. */
+export function kzLocal(value: string | undefined): string {
+  if (value === undefined) return '';
+  return value.startsWith(KZ) ? value.slice(KZ.length) : value;
+}
+
 export function pillarNode(pillar: Pillar): NamedNode {
   return PILLAR_NODES[pillar];
 }

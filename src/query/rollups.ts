@@ -18,7 +18,7 @@ import {
 } from '../evidence/rollup.js';
 import type { EvidenceStore, QueryResult } from '../evidence/store.js';
 import { DAY_MS, HOUR_MS, hourStartMs, type TimeRange } from '../evidence/time.js';
-import { hourGraphIri, KZ, rollupGraphIri, V } from '../evidence/vocabulary.js';
+import { hourGraphIri, kzLocal, rollupGraphIri, V } from '../evidence/vocabulary.js';
 import { loadCatalogue, type NamedQuery } from './catalogue.js';
 
 const { namedNode } = DataFactory;
@@ -37,7 +37,7 @@ export interface RollupReport {
   readonly open: number;
 }
 
-const local = (t: RDF.Term | undefined): string => (t === undefined ? '' : t.value.startsWith(KZ) ? t.value.slice(KZ.length) : t.value);
+const local = (t: RDF.Term | undefined): string => kzLocal(t?.value);
 const num = (t: RDF.Term | undefined): number | undefined => (t === undefined ? undefined : Number(t.value));
 
 function rowsOf(result: QueryResult, name: string): readonly Record<string, RDF.Term>[] {

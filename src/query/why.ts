@@ -7,7 +7,7 @@ import { type WhyChain, type WhyEvent, whyChain } from '../analysis/whys.js';
 import { KaizenError, quoteInput } from '../errors.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import { HOUR_MS } from '../evidence/time.js';
-import { KZ, V } from '../evidence/vocabulary.js';
+import { kzLocal, V } from '../evidence/vocabulary.js';
 import { loadCatalogue } from './catalogue.js';
 
 const { literal, namedNode } = DataFactory;
@@ -15,7 +15,7 @@ const { literal, namedNode } = DataFactory;
 /** How much evidence before the problem the chain may draw on. */
 export const LOOKBACK_MS = 2 * HOUR_MS;
 
-const local = (t: RDF.Term | undefined): string => (t === undefined ? '' : t.value.startsWith(KZ) ? t.value.slice(KZ.length) : t.value);
+const local = (t: RDF.Term | undefined): string => kzLocal(t?.value);
 
 function toEvent(r: Record<string, RDF.Term>, iri: string): WhyEvent {
   return {

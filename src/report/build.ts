@@ -8,7 +8,7 @@ import type { SloSpec } from '../analysis/slo-spec.js';
 import { KaizenError } from '../errors.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import { HOUR_MS, parseWeekInZone, type TimeRange, WEEK_MS } from '../evidence/time.js';
-import { KZ, V } from '../evidence/vocabulary.js';
+import { kzLocal, V } from '../evidence/vocabulary.js';
 import { analyzeWindow } from '../query/analyze.js';
 import { loadCatalogue } from '../query/catalogue.js';
 import { findAlertReceipt, whyOfReceipt } from '../query/why.js';
@@ -21,7 +21,7 @@ export const INCIDENTS_WITH_WHYS = 5;
 export const MAX_INCIDENTS = 10;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
-const local = (t: RDF.Term | undefined): string => (t === undefined ? '' : t.value.slice(KZ.length));
+const local = (t: RDF.Term | undefined): string => kzLocal(t?.value);
 
 interface Opening {
   component: string;
