@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { KaizenError, quoteInput } from '../errors.js';
 import type { KaizenEvent } from '../evidence/event.js';
+import { HourFolds } from '../evidence/rollup.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import { HOUR_MS, isoWeekOf, parseDuration, parseTimeBound, WEEK_MS } from '../evidence/time.js';
 import { resolveConfig } from '../pipeline/config.js';
@@ -69,19 +70,22 @@ export async function simulateInto(store: EvidenceStore, o: RunOptions): Promise
   const hours = Math.ceil((sim.endMs - sim.startMs) / HOUR_MS);
   let receipts = 0;
   let rollups = 0;
+  const folds = o.rollup === false ? undefined : new HourFolds();
   for (let h = 0; h < hours; h++) {
     const hourStart = sim.startMs + h * HOUR_MS;
     const range = { fromMs: hourStart, toMs: hourStart + HOUR_MS };
-    if (o.rollup !== false) await store.load({ range, raw: true });
     sim.runUntil(Math.min(range.toMs, sim.endMs));
     const events = buffer.sort((a, b) => a.timeMs - b.timeMs);
     buffer = [];
-    for (let i = 0; i < events.length; i += 5000) await store.appendEvents(events.slice(i, i + 5000));
+    for (let i = 0; i < events.length; i += 5000) {
+      const appended = await store.appendEvents(events.slice(i, i + 5000));
+      folds?.add(appended.receipts);
+    }
     receipts += events.length;
-    if (o.rollup !== false) {
-      const report = await ensureRollups(store, range, { nowMs: range.toMs });
+    if (folds !== undefined) {
+      // The hour's rows were gathered as it was appended: no need to load it back to roll it up.
+      const report = await ensureRollups(store, range, { nowMs: range.toMs, folds });
       rollups += report.built.length;
-      store.release({ range, raw: true });
     }
     o.onHour?.(h + 1, hours, sim.summary());
   }

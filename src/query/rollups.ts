@@ -10,6 +10,7 @@ import {
   EMPTY_CARRY,
   foldColumns,
   type HistogramRow,
+  type HourFolds,
   type RollupCarry,
   rollupReceipt,
   type StatsRow,
@@ -29,10 +30,17 @@ export interface RollupOptions {
   /** Hours that end after this time are still open and are not rolled up. */
   readonly nowMs: number;
   readonly onProgress?: (done: number, total: number, hour: string) => void;
+  /**
+   * Rows gathered from the receipts as this writer appended them. An hour whose gathered count
+   * and last digest match its source is rolled up from them; any other through SPARQL.
+   */
+  readonly folds?: HourFolds;
 }
 
 export interface RollupReport {
   readonly built: readonly string[];
+  /** Of the built hours, how many came from rows gathered at append time (the rest: SPARQL). */
+  readonly folded: number;
   readonly fresh: number;
   readonly open: number;
 }
@@ -150,17 +158,25 @@ export async function ensureRollups(store: EvidenceStore, range: TimeRange, opti
     else stale.push(hour);
   }
   const built: string[] = [];
+  let folded = 0;
   let carry: RollupCarry | undefined;
   let prevHour: string | undefined;
   for (const hour of stale) {
     // The state at the start of the hour is what the rollup of the hour before left open.
     const previous = new Date(hourStartMs(hour) - HOUR_MS).toISOString().slice(0, 13);
     if (prevHour !== previous || carry === undefined) carry = carryOfRollup(store, previous) ?? latestCarryBefore(store, hour);
-    const hourRange = { fromMs: hourStartMs(hour), toMs: hourStartMs(hour) + HOUR_MS };
-    await store.load({ range: hourRange, raw: true });
-    const rows = await queryHour(store, queries, hour);
-    store.release({ range: hourRange, raw: true });
     const src = sources.get(hour)!;
+    const gathered = options.folds?.take(hour);
+    let rows: { stats: StatsRow[]; histogramRows: HistogramRow[]; transitions: Transition[] };
+    if (gathered !== undefined && gathered.count === src.count && gathered.lastDigest === src.lastDigest) {
+      rows = { ...foldColumns(gathered.columns), transitions: gathered.transitions };
+      folded++;
+    } else {
+      const hourRange = { fromMs: hourStartMs(hour), toMs: hourStartMs(hour) + HOUR_MS };
+      await store.load({ range: hourRange, raw: true });
+      rows = await queryHour(store, queries, hour);
+      store.release({ range: hourRange, raw: true });
+    }
     const summary = summariseHour({ hour, sourceCount: src.count, sourceDigest: src.lastDigest, carry, ...rows });
     await store.appendReceipts([(seq, iri, prev) => rollupReceipt(summary, seq, iri, prev)]);
     carry = summary.carryOut;
@@ -168,7 +184,7 @@ export async function ensureRollups(store: EvidenceStore, range: TimeRange, opti
     built.push(hour);
     options.onProgress?.(built.length, stale.length, hour);
   }
-  return { built, fresh, open };
+  return { built, folded, fresh, open };
 }
 
 /** The carry of the latest loaded rollup in the 24 hours before an hour, or none. */

@@ -22,7 +22,7 @@ import { daysIn, hourKey, type TimeRange } from '../evidence/time.js';
 import { receiptIri, V } from '../evidence/vocabulary.js';
 import { type DayIndex, readDayIndex, scanDayIndex, writeDayIndex } from './hour-index.js';
 import { type JournalFile, type JournalKind, listJournalFiles, readTail, scanReceipts } from './journal.js';
-import { JournalWriter } from './journal-writer.js';
+import { JournalWriter, type Placement } from './journal-writer.js';
 import { acquireLock, type DirectoryLock } from './lock.js';
 import { replayFile, replaySegment } from './replay.js';
 import { verifyDataDir } from './verify.js';
@@ -157,15 +157,17 @@ export class EmbeddedStore implements EvidenceStore {
 
   private async commit(writer: JournalWriter, receipts: Receipt[], kind: JournalKind): Promise<AppendResult> {
     if (receipts.length === 0) return { receipts };
-    await writer.append(receipts.map((receipt) => ({ receipt, kind })));
+    // The index of each day written to, as it stood before this append (read or scanned once).
+    if (kind === 'raw') for (const day of new Set(receipts.map((r) => r.graph.slice(-13, -3)))) this.indexForAppend(day);
+    const placements = await writer.append(receipts.map((receipt) => ({ receipt, kind })));
     for (const [path, size] of writer.sizesByPath()) this.ends.set(path, size);
     const last = receipts[receipts.length - 1]!;
     if (last.seq > this.durable.seq) this.durable = { seq: last.seq, digest: last.digest };
-    for (const r of receipts) {
-      if (kind === 'raw') this.noteInIndex(r);
+    receipts.forEach((r, i) => {
+      if (kind === 'raw') this.noteInIndex(r, placements[i]!);
       const key = kind === 'raw' ? `raw:${hourKey(r.timeMs)}` : `rollup:${r.graph.slice(-13, -3)}`;
       if (this.loaded.has(key)) this.addReceiptToMemory(r, kind);
-    }
+    });
     this.dayCache = undefined;
     return { receipts };
   }
@@ -180,20 +182,32 @@ export class EmbeddedStore implements EvidenceStore {
     this.n3.removeQuads(this.n3.getQuads(null, null, null, graph));
   }
 
-  private noteInIndex(r: Receipt): void {
+  /** The index a writer keeps up to date as it appends to a day. */
+  private indexForAppend(day: string): DayIndex {
+    let index = this.indexes.get(day);
+    if (index === undefined) {
+      index = this.dayIndex(day);
+      this.indexes.set(day, index);
+    }
+    return index;
+  }
+
+  /** Records a committed raw receipt in its day's index, with the bytes it took in the file. */
+  private noteInIndex(r: Receipt, at: Placement): void {
     const day = r.graph.slice(-13, -3);
-    // Whether or not the index was read, the day changed: close() writes it from a fresh scan.
+    const index = this.indexForAppend(day);
     this.dirtyIndexes.add(day);
-    const index = this.indexes.get(day);
-    if (index === undefined) return; // not read yet: it will be rebuilt from the journal
     const hour = r.graph.slice(-13);
-    const e = (index.hours[hour] ??= { count: 0, quads: 0, firstSeq: r.seq, lastSeq: 0, lastDigest: '' });
+    const e = (index.hours[hour] ??= { count: 0, quads: 0, firstSeq: r.seq, lastSeq: 0, lastDigest: '', segments: [] });
     e.count++;
     e.quads += r.lines.length;
-    delete e.segments; // where it landed in the file is known again after the next scan
     e.lastSeq = r.seq;
     e.lastDigest = r.digest;
-    this.dirtyIndexes.add(day);
+    const segments = (e.segments ??= []);
+    const lastSegment = segments[segments.length - 1];
+    if (lastSegment !== undefined && lastSegment[1] === at.start) lastSegment[1] = at.end;
+    else segments.push([at.start, at.end]);
+    index.size = at.end;
   }
 
   private file(day: string, kind: JournalKind): JournalFile | undefined {
@@ -205,7 +219,11 @@ export class EmbeddedStore implements EvidenceStore {
     const cached = this.indexes.get(day);
     if (cached !== undefined) return cached;
     const file = this.file(day, 'raw');
-    if (file === undefined) return { size: 0, hours: {} };
+    if (file === undefined) {
+      const empty: DayIndex = { size: 0, hours: {} };
+      if (!this.readOnly) this.indexes.set(day, empty);
+      return empty;
+    }
     const { index, fresh } = readDayIndex(this.dataDir, file, this.ends.get(file.path));
     this.indexes.set(day, index);
     // A writer keeps a fresh scan for the next command; a reader changes nothing on disk.
@@ -427,10 +445,10 @@ export class EmbeddedStore implements EvidenceStore {
     try {
       await this.writer?.close();
       if (this.writer !== undefined) {
-        // A fresh scan of each day written to gives the index its byte ranges per hour.
+        // The writer kept each day's index up to date, byte ranges included, as it appended.
         for (const day of this.dirtyIndexes) {
-          const file = this.file(day, 'raw');
-          if (file !== undefined) writeDayIndex(this.dataDir, day, scanDayIndex(file, readTail(file.path).endOfLastReceipt));
+          const index = this.indexes.get(day);
+          if (index !== undefined) writeDayIndex(this.dataDir, day, index);
         }
         if (this.durable.seq > 0) {
           const head = join(this.dataDir, 'HEAD');

@@ -13,9 +13,17 @@ export function fileOfReceipt(receipt: Receipt, kind: JournalKind): string {
   return journalFileName(dayKey(receipt.timeMs), kind);
 }
 
+/** Where a committed receipt landed: its journal file and byte range [start, end). */
+export interface Placement {
+  readonly path: string;
+  readonly start: number;
+  readonly end: number;
+}
+
 interface Pending {
-  readonly byFile: Map<string, string[]>;
-  readonly resolve: () => void;
+  readonly byFile: Map<string, { chunks: string[]; slots: number[] }>;
+  readonly placements: Placement[];
+  readonly resolve: (placements: Placement[]) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -41,17 +49,22 @@ export class JournalWriter {
     this.onFailure = onFailure;
   }
 
-  /** Queues receipts (already in chain order) and resolves once they are durable. */
-  append(receipts: readonly { receipt: Receipt; kind: JournalKind }[]): Promise<void> {
-    const byFile = new Map<string, string[]>();
-    for (const { receipt, kind } of receipts) {
+  /**
+   * Queues receipts (already in chain order) and resolves once they are durable, with where each
+   * landed (in the order given).
+   */
+  append(receipts: readonly { receipt: Receipt; kind: JournalKind }[]): Promise<Placement[]> {
+    const byFile = new Map<string, { chunks: string[]; slots: number[] }>();
+    receipts.forEach(({ receipt, kind }, i) => {
       const name = fileOfReceipt(receipt, kind);
-      let lines = byFile.get(name);
-      if (lines === undefined) byFile.set(name, (lines = []));
-      for (const l of receipt.lines) lines.push(l);
-    }
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ byFile, resolve, reject });
+      let file = byFile.get(name);
+      if (file === undefined) byFile.set(name, (file = { chunks: [], slots: [] }));
+      file.chunks.push(receipt.lines.join(''));
+      file.slots.push(i);
+    });
+    const placements = new Array<Placement>(receipts.length);
+    return new Promise<Placement[]>((resolve, reject) => {
+      this.pending.push({ byFile, placements, resolve, reject });
       if (this.flushing === undefined) this.flushing = this.flushLoop();
     });
   }
@@ -63,7 +76,7 @@ export class JournalWriter {
         this.pending = [];
         try {
           await this.commit(batch);
-          for (const p of batch) p.resolve();
+          for (const p of batch) p.resolve(p.placements);
         } catch (error) {
           // Later batches were chained onto receipts that are not on disk: refuse them too.
           const refused = [...batch, ...this.pending];
@@ -96,23 +109,35 @@ export class JournalWriter {
   }
 
   private async commit(batch: readonly Pending[]): Promise<void> {
-    const merged = new Map<string, string[]>();
+    const merged = new Map<string, { chunks: string[]; slots: { pending: Pending; slot: number }[] }>();
     for (const p of batch) {
-      for (const [name, lines] of p.byFile) {
-        const into = merged.get(name);
-        if (into === undefined) merged.set(name, [...lines]);
-        else for (const l of lines) into.push(l);
+      for (const [name, file] of p.byFile) {
+        let into = merged.get(name);
+        if (into === undefined) merged.set(name, (into = { chunks: [], slots: [] }));
+        file.chunks.forEach((chunk, k) => {
+          into.chunks.push(chunk);
+          into.slots.push({ pending: p, slot: file.slots[k]! });
+        });
       }
     }
     const before = new Map<string, number>();
     try {
-      for (const [name, lines] of merged) {
+      for (const [name, file] of merged) {
         const h = await this.handleFor(name);
-        before.set(name, this.sizes.get(name)!);
-        const buf = Buffer.from(lines.join(''), 'utf8');
-        await h.write(buf, 0, buf.length);
-        this.sizes.set(name, this.sizes.get(name)! + buf.length);
-        this.bytesWritten += buf.length;
+        const path = join(this.dir, name);
+        const start = this.sizes.get(name)!;
+        before.set(name, start);
+        const buf = Buffer.allocUnsafe(file.chunks.reduce((n, c) => n + c.length * 3, 0));
+        let at = 0;
+        file.chunks.forEach((chunk, k) => {
+          const from = at;
+          at += buf.write(chunk, at, 'utf8');
+          const { pending, slot } = file.slots[k]!;
+          pending.placements[slot] = { path, start: start + from, end: start + at };
+        });
+        await h.write(buf, 0, at);
+        this.sizes.set(name, start + at);
+        this.bytesWritten += at;
       }
       for (const name of merged.keys()) await this.handles.get(name)!.datasync();
       this.commits++;
