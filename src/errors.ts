@@ -28,6 +28,18 @@ export const ERROR_CODES = {
   KZN_STORE_READONLY: { title: 'Store was opened read-only', httpStatus: 500, exitCode: 2 },
   KZN_STORE_IO: { title: 'Evidence could not be written to disk', httpStatus: 500, exitCode: 3 },
   KZN_CHAIN_BROKEN: { title: 'Receipt chain does not verify', httpStatus: 500, exitCode: 1 },
+  KZN_REQUEST_INVALID: { title: 'HTTP request does not match the API schema', httpStatus: 400, exitCode: 2 },
+  KZN_UNAUTHORIZED: { title: 'Admin bearer token is missing or wrong', httpStatus: 401, exitCode: 2 },
+  KZN_CHAOS_DISABLED: { title: 'Chaos controls are off (no KAIZEN_ADMIN_TOKEN)', httpStatus: 403, exitCode: 2 },
+  KZN_SPARQL_UPDATE: { title: 'SPARQL updates are refused', httpStatus: 403, exitCode: 2 },
+  KZN_NOT_FOUND: { title: 'No such resource', httpStatus: 404, exitCode: 2 },
+  KZN_NOT_ACCEPTABLE: { title: 'No representation matches the Accept header', httpStatus: 406, exitCode: 2 },
+  KZN_BODY_TOO_LARGE: { title: 'Request body exceeds the size limit', httpStatus: 413, exitCode: 2 },
+  KZN_UNSUPPORTED_MEDIA: { title: 'Request body has an unsupported media type', httpStatus: 415, exitCode: 2 },
+  KZN_QUERY_LIMIT: { title: 'Query result exceeds the result limit', httpStatus: 422, exitCode: 2 },
+  KZN_QUERY_TIMEOUT: { title: 'Query stopped at its timeout', httpStatus: 503, exitCode: 2 },
+  KZN_UNAVAILABLE: { title: 'Service is unavailable (journal failed or shutting down)', httpStatus: 503, exitCode: 3 },
+  KZN_WAIT_TIMEOUT: { title: 'Signal had no outcome within the wait', httpStatus: 504, exitCode: 2 },
   KZN_INTERNAL: { title: 'Internal error (a bug in kaizen)', httpStatus: 500, exitCode: 70 },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

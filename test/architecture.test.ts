@@ -17,7 +17,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   query: ['evidence', 'analysis'],
   report: ['evidence', 'analysis', 'query'],
   telemetry: ['evidence'],
-  cli: ['evidence', 'analysis', 'query', 'store', 'report', 'pipeline', 'telemetry'],
+  server: ['evidence', 'analysis', 'query', 'report', 'pipeline', 'telemetry'],
+  cli: ['evidence', 'analysis', 'query', 'store', 'report', 'pipeline', 'telemetry', 'server'],
 };
 const PURE = ['pipeline', 'evidence', 'analysis'];
 

@@ -7,9 +7,9 @@ import type { Command } from 'commander';
 import { KaizenError, quoteInput } from '../errors.js';
 import type { TimeRange } from '../evidence/time.js';
 import { bindParams, loadCatalogue, type NamedQuery, parseParamPairs, parseQueryFile } from '../query/catalogue.js';
+import { formatResult } from '../query/result-formats.js';
 import { type CliDeps, everything, type GlobalOptions, openStore, type WindowOptions, windowOf } from './context.js';
 import { RESULT_FORMATS, type ResultFormat } from './formats.js';
-import { formatResult } from './results.js';
 
 interface QueryOptions extends WindowOptions {
   text?: string;

@@ -6,7 +6,8 @@ import { Writer } from 'n3';
 import type { QueryResult } from '../evidence/store.js';
 import { PREFIXES, XSD } from '../evidence/vocabulary.js';
 
-import type { ResultFormat } from './formats.js';
+/** The result formats (the CLI's --format values, the HTTP API's negotiated media types). */
+export type ResultFormat = 'table' | 'json' | 'csv' | 'tsv' | 'turtle' | 'nquads';
 
 /** A term in the SPARQL 1.1 Query Results JSON Format (W3C REC, §3.2.2). */
 function jsonTerm(t: RDF.Term): Record<string, string> {

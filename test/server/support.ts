@@ -1,0 +1,105 @@
+// A live server over a temp data directory for the HTTP tests: the store, the pipeline in real
+// time (short timeouts from TPS_* settings), and the app, closed together.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../../src/pipeline/clock.js';
+import { resolveConfig } from '../../src/pipeline/config.js';
+import type { Downstream } from '../../src/pipeline/downstream.js';
+import { buildServer } from '../../src/server/app.js';
+import type { ServerOptions } from '../../src/server/context.js';
+import { LivePipeline } from '../../src/server/live-pipeline.js';
+import { StoreGate } from '../../src/server/store-gate.js';
+import { type EmbeddedStore, openEmbeddedStore } from '../../src/store/embedded-store.js';
+import { kaizen } from '../cli/run-cli.js';
+import { FIXTURE_PATH } from '../store/support.js';
+
+export interface TestServer {
+  readonly app: FastifyInstance;
+  readonly live: LivePipeline;
+  readonly store: EmbeddedStore;
+  readonly dataDir: string;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  readonly env?: Record<string, string>;
+  readonly clock?: Clock;
+  readonly adminToken?: string;
+  readonly options?: Partial<ServerOptions>;
+  readonly downstream?: Downstream;
+  /** Import the fixture week (2026-W47) into the data directory first. */
+  readonly fixture?: boolean;
+  readonly dataDir?: string;
+}
+
+/** Fast settings: quick breaker recovery, frequent Andon evaluation, a short timing window. */
+export const FAST_ENV: Record<string, string> = {
+  TPS_CB_TIMEOUT: '0.3',
+  TPS_CB_HEALTH_INTERVAL_SECS: '0.1',
+  TPS_ANDON_EVAL_SECS: '0.05',
+  TPS_TIMING_WINDOW_SECS: '5',
+};
+
+/** A clock that runs at wall-clock speed from `startIso`: the fixture week's day after, say. */
+export function clockFrom(startIso: string): Clock {
+  const offset = Date.parse(startIso) - Date.now();
+  return { now: () => Date.now() + offset };
+}
+
+/** A clock at wall-clock speed from `startIso` that a test can also move forward at once. */
+export function steppingClock(startIso: string): Clock & { jump(ms: number): void } {
+  let offset = Date.parse(startIso) - Date.now();
+  return {
+    now: () => Date.now() + offset,
+    jump(ms: number) {
+      offset += ms;
+    },
+  };
+}
+
+/** Starts a pipeline and builds the app over it (not listening: use app.inject or app.listen). */
+export async function startTestServer(o: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = o.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kz-serve-'));
+  if (o.fixture === true) {
+    const r = await kaizen(dataDir, ['import', FIXTURE_PATH]);
+    if (r.code !== 0) throw new Error(`fixture import failed: ${r.stderr}`);
+  }
+  const store = openEmbeddedStore({ dataDir });
+  const gate = new StoreGate();
+  const live = new LivePipeline({
+    store,
+    gate,
+    config: resolveConfig({ env: { ...FAST_ENV, ...o.env } }),
+    seed: 7,
+    writer: { flushIntervalMs: 5 },
+    ...(o.clock !== undefined && { clock: o.clock }),
+    ...(o.downstream !== undefined && { downstream: o.downstream }),
+  });
+  await live.start();
+  const app = buildServer({
+    store,
+    gate,
+    live,
+    ...(o.adminToken !== undefined && { adminToken: o.adminToken }),
+    ...(o.options !== undefined && { options: o.options }),
+  });
+  await app.ready();
+  return {
+    app,
+    live,
+    store,
+    dataDir,
+    async close() {
+      await app.close();
+      await live.stop();
+      await store.close();
+      if (o.dataDir === undefined) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A quick signal: 1 ms of downstream work. */
+export const QUICK = { signal_type: 'execute', payload: { latency_ms: 1 } } as const;
