@@ -144,6 +144,28 @@ export function registerCommands(program: Command, deps: CliDeps): void {
     .option('--tz <zone>', 'the time zone of the cron pattern (default UTC)')
     .action(async (opts, cmd) => (await import('./schedule.js')).runSchedule(deps, opts, cmd));
   program
+    .command('serve')
+    .description('run the pipeline in real time behind the HTTP API and the Andon board, journaling every event')
+    .option('--port <port>', 'the TCP port (0 picks a free one)', '8080')
+    .option('--host <host>', 'the address to listen on', '127.0.0.1')
+    .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent (JSON lines on stdout)', 'info')
+    .option('--sparql-timeout <ms>', 'stop a /sparql query after this many milliseconds', '10000')
+    .option('--sparql-limit <n>', 'the most rows (or quads) a /sparql answer may have', '10000')
+    .option('--body-limit <bytes>', 'the largest request body', '65536')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Endpoints: POST /signal, GET /signal/:id, /health, /status, /health-score, /metrics, GET|POST /sparql,',
+        '/reports/weekly, /slos, /trends, /why, POST|DELETE /chaos, the Andon board at /, /openapi.json (docs/api.md).',
+        '',
+        'Chaos controls need KAIZEN_ADMIN_TOKEN (send Authorization: Bearer <token>); without it they are off.',
+        'Pipeline settings come from TPS_* variables (docs/configuration.md). Stop with Ctrl-C (SIGINT) or SIGTERM:',
+        'what is buffered is journaled first.',
+      ].join('\n'),
+    )
+    .action(async (opts, cmd) => (await import('./serve.js')).runServe(deps, opts, cmd));
+  program
     .command('demo')
     .description('the main job: simulate a week (unless present), roll it up, write its review to out/')
     .option('--out <dir>', 'where to write the review', 'out')

@@ -3,7 +3,8 @@
 
 import { resolve } from 'node:path';
 import { KaizenError } from '../errors.js';
-import { parseDuration, parseTimeBound, parseWeek, type TimeRange } from '../evidence/time.js';
+import { parseTimeBound, parseWeek, type TimeRange } from '../evidence/time.js';
+import { trailingWindow } from '../query/analyze.js';
 import { type EmbeddedStore, openEmbeddedStore } from '../store/embedded-store.js';
 import type { CliDeps } from './deps.js';
 
@@ -79,10 +80,7 @@ export function analysisWindow(
     const w = parseWeek(opts.week, deps.now());
     return { ...w.range, label: w.label };
   }
-  const spec = opts.window ?? fallback;
-  const ms = parseDuration(spec, '--window');
-  const toMs = Math.floor(deps.now() / 3_600_000) * 3_600_000 + 3_600_000;
-  return { fromMs: toMs - ms, toMs, label: `last ${spec}` };
+  return trailingWindow(opts.window ?? fallback, deps.now());
 }
 
 /** "2026-11-17 10:02Z" for a person. */

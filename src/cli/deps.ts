@@ -9,6 +9,8 @@ export interface CliDeps {
   readonly now: () => number;
   /** True when stderr is a terminal: progress is shown there. */
   readonly isTTY?: boolean;
+  /** Resolves, with its name, when a long-running command (kaizen serve) should stop; default SIGINT/SIGTERM. */
+  readonly untilShutdown?: () => Promise<string>;
 }
 
 export function processDeps(): CliDeps {

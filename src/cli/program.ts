@@ -9,7 +9,8 @@ import { ERROR_CODES, isKaizenError } from '../errors.js';
 import { registerCommands } from './commands.js';
 import type { CliDeps } from './deps.js';
 
-function version(): string {
+/** kaizen's version, from package.json. */
+export function kaizenVersion(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   for (const up of ['../..', '../../..']) {
     try {
@@ -31,7 +32,7 @@ export function buildProgram(deps: CliDeps): Command {
   };
   const program = new Command('kaizen')
     .description('Kaizen evidence toolkit: every pipeline event is an RDF receipt; ask it questions with SPARQL.')
-    .version(version(), '-V, --version')
+    .version(kaizenVersion(), '-V, --version')
     .option('--data <dir>', 'data directory (default: $KAIZEN_DATA or ./.kaizen)')
     .option('--verbose', 'print stack traces with errors')
     .exitOverride()

@@ -2,24 +2,11 @@
 
 import type { Command } from 'commander';
 import { metricByName } from '../analysis/trends.js';
-import { type WhyChain, whyChain } from '../analysis/whys.js';
+import type { WhyChain } from '../analysis/whys.js';
 import { KaizenError, quoteInput } from '../errors.js';
 import { parseTimeBound } from '../evidence/time.js';
-import { findAlertReceipt, LOOKBACK_MS, whyOfReceipt } from '../query/why.js';
+import { findAlertReceipt, whyOfMetric, whyOfReceipt } from '../query/why.js';
 import { type CliDeps, type GlobalOptions, openStore } from './context.js';
-
-/** The event class that stands for a degraded metric. */
-const METRIC_EFFECT: Record<string, string> = {
-  latency_p99_ms: 'TaskCompleted',
-  latency_p50_ms: 'TaskCompleted',
-  error_ratio_pct: 'TaskFailed',
-  failure_rate_per_min: 'TaskFailed',
-  circuit_open_pct: 'CircuitOpened',
-  alerts_per_hour: 'AlertFired',
-  queue_depth_mean: 'QueueDepthSampled',
-  load_balance_coeff: 'WorkerLoadSampled',
-  throughput_per_min: 'TaskFailed',
-};
 
 function print(deps: CliDeps, chain: WhyChain): void {
   const lines = [`Problem: ${chain.problem.iri === '' ? '' : `${chain.problem.iri} — `}${chain.problem.className} on ${chain.problem.component} at ${new Date(chain.problem.timeMs).toISOString()}`, ''];
@@ -47,10 +34,7 @@ export async function runWhy(
     let chain: WhyChain;
     if (opts.metric !== undefined) {
       if (metricByName(opts.metric) === undefined) throw new KaizenError('KZN_USAGE', `unknown metric ${quoteInput(opts.metric)} (kaizen trend --list)`);
-      const { whyEventsBefore } = await import('../query/why.js');
-      const events = await whyEventsBefore(store, atMs);
-      const problem = { iri: '', className: METRIC_EFFECT[opts.metric] ?? 'TaskFailed', timeMs: atMs, component: '*' };
-      chain = whyChain(problem, events, LOOKBACK_MS);
+      chain = await whyOfMetric(store, opts.metric, atMs);
     } else {
       let iri = receipt;
       if (opts.alert !== undefined) {

@@ -8,7 +8,7 @@ import { evaluateSlo, type SloResult } from '../analysis/slo.js';
 import type { SloSpec } from '../analysis/slo-spec.js';
 import { METRICS, seriesOf, type TrendResult, trendOf } from '../analysis/trends.js';
 import type { EvidenceStore } from '../evidence/store.js';
-import type { TimeRange } from '../evidence/time.js';
+import { HOUR_MS, parseDuration, type TimeRange } from '../evidence/time.js';
 import { loadWindowFacts } from './window-facts.js';
 
 export interface Analysis {
@@ -19,6 +19,15 @@ export interface Analysis {
   readonly trends: ReadonlyMap<string, TrendResult>;
   readonly recommendations: readonly Recommendation[];
   readonly queries: readonly string[];
+}
+
+/**
+ * The window of `duration` (like 24h or 7d) that ends at the end of the current UTC hour, as the
+ * analysis commands and the HTTP API read `--window` / `?window=`; `where` names the input.
+ */
+export function trailingWindow(duration: string, nowMs: number, where = '--window'): TimeRange & { label: string } {
+  const toMs = Math.floor(nowMs / HOUR_MS) * HOUR_MS + HOUR_MS;
+  return { fromMs: toMs - parseDuration(duration, where), toMs, label: `last ${duration}` };
 }
 
 /** The facts of a window with its rollups loaded (and the queries used). */

@@ -83,3 +83,23 @@ export async function findAlertReceipt(store: EvidenceStore, alert: string, atMs
   }
   return undefined;
 }
+
+/** The event class that stands for a degraded metric, where its 5-Whys chain starts. */
+const METRIC_EFFECT: Readonly<Record<string, string>> = {
+  latency_p99_ms: 'TaskCompleted',
+  latency_p50_ms: 'TaskCompleted',
+  error_ratio_pct: 'TaskFailed',
+  failure_rate_per_min: 'TaskFailed',
+  circuit_open_pct: 'CircuitOpened',
+  alerts_per_hour: 'AlertFired',
+  queue_depth_mean: 'QueueDepthSampled',
+  load_balance_coeff: 'WorkerLoadSampled',
+  throughput_per_min: 'TaskFailed',
+};
+
+/** The 5-Whys chain of a metric (a name of the trends catalogue) that degraded at a time. */
+export async function whyOfMetric(store: EvidenceStore, metric: string, atMs: number): Promise<WhyChain> {
+  const events = await whyEventsBefore(store, atMs);
+  const problem = { iri: '', className: METRIC_EFFECT[metric] ?? 'TaskFailed', timeMs: atMs, component: '*' };
+  return whyChain(problem, events, LOOKBACK_MS);
+}

@@ -7,7 +7,10 @@ import { loadSlos } from '../query/slo-files.js';
 import { DEFAULT_SERVER_OPTIONS, releaseAround, type ServerContext, type ServerDeps } from './context.js';
 import { HealthScoreCache } from './health-score.js';
 import { installProblemHandler, installValidation, PROBLEM_SCHEMA, traceIdOf } from './problem.js';
+import { registerAnalysisRoutes } from './routes-analysis.js';
+import { registerChaosRoutes } from './routes-chaos.js';
 import { registerSignalRoutes } from './routes-signal.js';
+import { registerSparqlRoutes } from './routes-sparql.js';
 import { registerStatusRoutes } from './routes-status.js';
 
 export type { ServerDeps } from './context.js';
@@ -64,6 +67,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   void app.register(async (api) => {
     registerSignalRoutes(api, ctx);
     registerStatusRoutes(api, ctx);
+    registerAnalysisRoutes(api, ctx);
+    registerSparqlRoutes(api, ctx);
+    registerChaosRoutes(api, ctx);
     api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   });
   // A new rollup changes the scores of the windows that contain its hour.

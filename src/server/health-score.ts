@@ -4,8 +4,7 @@
 
 import type { HealthReport } from '../analysis/health.js';
 import type { EvidenceStore } from '../evidence/store.js';
-import { HOUR_MS, parseDuration } from '../evidence/time.js';
-import { analyzeWindow } from '../query/analyze.js';
+import { analyzeWindow, trailingWindow } from '../query/analyze.js';
 import type { StoreGate } from './store-gate.js';
 
 /** The windows /health-score offers (each is cached on its own). */
@@ -40,8 +39,7 @@ export interface HealthScoreOptions {
  * closed hours have rollups, so the current hour is not in the score yet.
  */
 export function healthWindowRange(window: HealthWindow, nowMs: number): { fromMs: number; toMs: number } {
-  const toMs = Math.floor(nowMs / HOUR_MS) * HOUR_MS + HOUR_MS;
-  return { fromMs: toMs - parseDuration(window, 'window'), toMs };
+  return trailingWindow(window, nowMs, 'window');
 }
 
 /** The cache of health scores per window. */

@@ -67,6 +67,8 @@ function describeAjvError(where: string, e: ErrorObject): string {
 
 /** Turns anything thrown in a request into a KaizenError with a registered code. */
 export function toKaizenError(error: unknown): KaizenError {
+  // The analyzer's input errors speak of options; over HTTP they are request errors.
+  if (isKaizenError(error, 'KZN_USAGE')) return new KaizenError('KZN_REQUEST_INVALID', error.message, { ...(error.hint !== undefined && { hint: error.hint }), cause: error });
   if (isKaizenError(error)) return error;
   const e = error as FastifyError & { validation?: ErrorObject[]; validationContext?: string };
   if (Array.isArray(e.validation)) {
@@ -101,6 +103,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
     instance: request.url,
     trace_id: request.id,
   };
+  if (error.code === 'KZN_UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="kaizen admin"');
   return reply.code(info.httpStatus).type(PROBLEM_TYPE).send(problem);
 }
 
