@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { loadSlos } from '../query/slo-files.js';
 import { DEFAULT_SERVER_OPTIONS, releaseAround, type ServerContext, type ServerDeps } from './context.js';
 import { HealthScoreCache } from './health-score.js';
+import { registerMetricsRoute } from './metrics.js';
 import { installProblemHandler, installValidation, PROBLEM_SCHEMA, traceIdOf } from './problem.js';
 import { registerAnalysisRoutes } from './routes-analysis.js';
 import { registerChaosRoutes } from './routes-chaos.js';
@@ -28,13 +29,14 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   const live = deps.live;
   const now = () => live.clock.now();
+  const slos = deps.slos ?? loadSlos();
   const ctx: ServerContext = {
     store: deps.store,
     gate: deps.gate,
     live,
     stats: live.stats,
-    healthScores: new HealthScoreCache({ store: deps.store, gate: deps.gate, now, ttlMs: options.healthScoreTtlMs }),
-    slos: deps.slos ?? loadSlos(),
+    healthScores: new HealthScoreCache({ store: deps.store, gate: deps.gate, now, slos, ttlMs: options.healthScoreTtlMs }),
+    slos,
     adminToken: deps.adminToken === undefined || deps.adminToken === '' ? undefined : deps.adminToken,
     options,
     now,
@@ -70,6 +72,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     registerAnalysisRoutes(api, ctx);
     registerSparqlRoutes(api, ctx);
     registerChaosRoutes(api, ctx);
+    registerMetricsRoute(api, ctx);
     api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   });
   // A new rollup changes the scores of the windows that contain its hour.

@@ -3,6 +3,8 @@
 // served while a fresh one is computed in the background (stale-while-revalidate).
 
 import type { HealthReport } from '../analysis/health.js';
+import type { SloResult } from '../analysis/slo.js';
+import type { SloSpec } from '../analysis/slo-spec.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import { analyzeWindow, trailingWindow } from '../query/analyze.js';
 import type { StoreGate } from './store-gate.js';
@@ -17,6 +19,8 @@ export interface HealthScoreEntry {
   readonly fromMs: number;
   readonly toMs: number;
   readonly health: HealthReport;
+  /** The SLOs evaluated over the same window (for /metrics). */
+  readonly slos: readonly SloResult[];
   /** Hours of the window that had a rollup. */
   readonly hours: number;
   readonly computedMs: number;
@@ -30,6 +34,8 @@ export interface HealthScoreOptions {
   readonly store: EvidenceStore;
   readonly gate: StoreGate;
   readonly now: () => number;
+  /** The SLOs evaluated with each window. */
+  readonly slos?: readonly SloSpec[];
   /** How long an answer is served without recomputing (default 30 s). */
   readonly ttlMs?: number;
 }
@@ -53,6 +59,11 @@ export class HealthScoreCache {
   constructor(options: HealthScoreOptions) {
     this.#o = options;
     this.ttlMs = options.ttlMs ?? 30_000;
+  }
+
+  /** The last entry of a window, fresh or not, without computing. */
+  peek(window: HealthWindow): HealthScoreEntry | undefined {
+    return this.#entries.get(window);
   }
 
   /** Says that new rollups exist: every entry is stale from now on. */
@@ -84,10 +95,10 @@ export class HealthScoreCache {
     const work = gate
       .run(async () => {
         const range = healthWindowRange(window, now());
-        const { health, facts } = await analyzeWindow(store, range, []);
-        return { range, health, hours: facts.hours.size };
+        const { health, facts, slos } = await analyzeWindow(store, range, this.#o.slos ?? []);
+        return { range, health, slos, hours: facts.hours.size };
       })
-      .then(({ range, health, hours }) => {
+      .then(({ range, health, slos, hours }) => {
         const computedMs = now();
         const { window: _w, ...scores } = health;
         const body = {
@@ -96,7 +107,7 @@ export class HealthScoreCache {
           source: 'rollups of closed hours (the current hour enters when it closes)',
           computed_at: new Date(computedMs).toISOString(),
         };
-        const entry: HealthScoreEntry = { window, ...range, health, hours, computedMs, generation, json: JSON.stringify(body) };
+        const entry: HealthScoreEntry = { window, ...range, health, slos, hours, computedMs, generation, json: JSON.stringify(body) };
         this.#entries.set(window, entry);
         return entry;
       })

@@ -48,14 +48,14 @@ describe('kaizen serve', () => {
     const url = await Promise.race([s.url, s.exit.then(() => Promise.reject(new Error(s.output().stderr)))]);
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
-    expect((await health.json()).status).toBe('healthy');
+    expect(((await health.json()) as { status: string }).status).toBe('healthy');
     const posted = await fetch(`${url}/signal?wait=true`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ signal_type: 'validate', payload: { latency_ms: 2 } }),
     });
     expect(posted.status).toBe(200);
-    expect((await posted.json()).status).toBe('completed');
+    expect(((await posted.json()) as { status: string }).status).toBe('completed');
     s.stop('SIGTERM');
     expect(await s.exit).toBe(0);
     expect(s.output().stderr).toMatch(/SIGTERM, journaling what is buffered and stopping/);
