@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { loadSlos } from '../query/slo-files.js';
 import { DEFAULT_SERVER_OPTIONS, releaseAround, type ServerContext, type ServerDeps } from './context.js';
 import { HealthScoreCache } from './health-score.js';
+import { registerBoardRoute } from './board-page.js';
 import { registerMetricsRoute } from './metrics.js';
 import { installProblemHandler, installValidation, PROBLEM_SCHEMA, traceIdOf } from './problem.js';
 import { registerAnalysisRoutes } from './routes-analysis.js';
@@ -73,6 +74,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     registerSparqlRoutes(api, ctx);
     registerChaosRoutes(api, ctx);
     registerMetricsRoute(api, ctx);
+    registerBoardRoute(api);
     api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   });
   // A new rollup changes the scores of the windows that contain its hour.

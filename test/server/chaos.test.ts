@@ -1,5 +1,5 @@
 // POST and DELETE /chaos: off without KAIZEN_ADMIN_TOKEN, refused without the right bearer token,
-// and each field bringing its fault to the state asked for. And GET /openapi.json.
+// and each field bringing its fault to the state asked for. And GET /openapi.json and GET / (the board).
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './support.js';
@@ -108,5 +108,22 @@ describe('GET /openapi.json', () => {
     );
     expect(doc.paths['/signal'].post.requestBody.content['application/json'].schema.required).toEqual(['signal_type', 'payload']);
     expect(doc.paths['/chaos'].post.security).toEqual([{ admin: [] }]);
+  });
+});
+
+describe('GET /', () => {
+  it('serves the Andon board as one page whose style and script carry the nonce of its CSP', async () => {
+    server = await startTestServer();
+    const res = await server.app.inject({ method: 'GET', url: '/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    const nonce = /script-src 'nonce-([^']+)'/.exec(String(res.headers['content-security-policy']))?.[1];
+    expect(nonce).toBeDefined();
+    expect(res.body).toContain(`<script nonce="${nonce}">`);
+    expect(res.body).toContain(`<style nonce="${nonce}">`);
+    for (const pillar of ['jidoka', 'kanban', 'heijunka', 'andon']) expect(res.body).toContain(`data-pillar="${pillar}"`);
+    expect(res.body).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']https?:/);
+    const again = await server.app.inject({ method: 'GET', url: '/' });
+    expect(again.headers['content-security-policy']).not.toBe(res.headers['content-security-policy']);
   });
 });
