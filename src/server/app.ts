@@ -4,9 +4,9 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { loadSlos } from '../query/slo-files.js';
+import { registerBoardRoute } from './board-page.js';
 import { DEFAULT_SERVER_OPTIONS, releaseAround, type ServerContext, type ServerDeps } from './context.js';
 import { HealthScoreCache } from './health-score.js';
-import { registerBoardRoute } from './board-page.js';
 import { registerMetricsRoute } from './metrics.js';
 import { installProblemHandler, installValidation, PROBLEM_SCHEMA, traceIdOf } from './problem.js';
 import { registerAnalysisRoutes } from './routes-analysis.js';

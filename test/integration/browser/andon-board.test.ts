@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../../store/support.js';
 import { startTestServer, type TestServer } from '../../server/support.js';
+import { ROOT } from '../../store/support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'board-test-token';
