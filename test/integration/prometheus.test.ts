@@ -8,8 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliDeps } from '../../src/cli/deps.js';
-import { runCli } from '../../src/cli/program.js';
+import { type ServedCli, serveCli } from '../server/support.js';
 import { ROOT } from '../store/support.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
@@ -18,8 +17,7 @@ const PROMTOOL = '/usr/bin/promtool';
 let dataDir = '';
 let workDir = '';
 let kaizenUrl = '';
-let stopKaizen: (signal: string) => void = () => undefined;
-let kaizenExit: Promise<number> | undefined;
+let served: ServedCli | undefined;
 let prometheus: ChildProcess | undefined;
 let prometheusUrl = '';
 let prometheusLog = '';
@@ -50,23 +48,8 @@ beforeAll(async () => {
   }
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kz-prom-data-'));
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kz-prom-'));
-  let stderr = '';
-  let listening: (url: string) => void = () => undefined;
-  const url = new Promise<string>((resolve) => (listening = resolve));
-  const deps: CliDeps = {
-    stdout: () => undefined,
-    stderr: (t) => {
-      stderr += t;
-      const m = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (m !== null) listening(m[1] as string);
-    },
-    env: { TPS_ANDON_EVAL_SECS: '0.2' },
-    cwd: dataDir,
-    now: () => Date.now(),
-    untilShutdown: () => new Promise((resolve) => (stopKaizen = resolve)),
-  };
-  kaizenExit = runCli(['--data', dataDir, 'serve', '--port', '0', '--log-level', 'warn'], deps);
-  kaizenUrl = await Promise.race([url, kaizenExit.then(() => Promise.reject(new Error(stderr)))]);
+  served = serveCli(['--log-level', 'warn'], { TPS_ANDON_EVAL_SECS: '0.2' }, dataDir);
+  kaizenUrl = await served.url;
   for (let i = 0; i < 20; i++) {
     await fetch(`${kaizenUrl}/signal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signal_type: 'execute', payload: { latency_ms: 2 } }) });
   }
@@ -106,8 +89,8 @@ afterAll(async () => {
     prometheus.kill('SIGTERM');
     await exited;
   }
-  stopKaizen('SIGTERM');
-  await kaizenExit;
+  served?.stop();
+  await served?.exit;
   for (const d of [dataDir, workDir]) if (d !== '') fs.rmSync(d, { recursive: true, force: true });
 });
 

@@ -2,12 +2,10 @@
 // it was sent, and stops on the shutdown signal with everything durable.
 
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CliDeps } from '../../src/cli/deps.js';
 import { runCli } from '../../src/cli/program.js';
 import { openEmbeddedStore } from '../../src/store/embedded-store.js';
+import { serveCli } from './support.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -15,37 +13,16 @@ afterEach(() => {
 });
 
 function serve(args: string[], env: Record<string, string> = {}) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kz-serve-cli-'));
-  dirs.push(dataDir);
-  let stderr = '';
-  let stdout = '';
-  let stop: (signal: string) => void = () => undefined;
-  let listening: (url: string) => void = () => undefined;
-  const url = new Promise<string>((resolve) => {
-    listening = resolve;
-  });
-  const deps: CliDeps = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-      const m = /listening on (http:\/\/[^\s]+)/.exec(stderr);
-      if (m !== null) listening(m[1] as string);
-    },
-    env,
-    cwd: dataDir,
-    now: () => Date.now(),
-    untilShutdown: () => new Promise((resolve) => (stop = resolve)),
-  };
-  const exit = runCli(['--data', dataDir, 'serve', '--port', '0', '--log-level', 'silent', ...args], deps);
-  return { dataDir, url, exit, stop: (s: string) => stop(s), output: () => ({ stdout, stderr }) };
+  const served = serveCli(args, env);
+  dirs.push(served.dataDir);
+  served.url.catch(() => undefined); // a refused start ends the command instead
+  return served;
 }
 
 describe('kaizen serve', () => {
   it('listens on a free port, takes signals over HTTP and journals them before it exits', async () => {
     const s = serve([]);
-    const url = await Promise.race([s.url, s.exit.then(() => Promise.reject(new Error(s.output().stderr)))]);
+    const url = await s.url;
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
     expect(((await health.json()) as { status: string }).status).toBe('healthy');

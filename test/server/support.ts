@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { CliDeps } from '../../src/cli/deps.js';
+import { runCli } from '../../src/cli/program.js';
 import type { Clock } from '../../src/pipeline/clock.js';
 import { resolveConfig } from '../../src/pipeline/config.js';
 import type { Downstream } from '../../src/pipeline/downstream.js';
@@ -103,3 +105,49 @@ export async function startTestServer(o: TestServerOptions = {}): Promise<TestSe
 
 /** A quick signal: 1 ms of downstream work. */
 export const QUICK = { signal_type: 'execute', payload: { latency_ms: 1 } } as const;
+
+/** `kaizen serve` run through the CLI program in this process, over a real socket. */
+export interface ServedCli {
+  readonly dataDir: string;
+  /** The address, once it listens (rejects with stderr if the command ends first). */
+  readonly url: Promise<string>;
+  /** The exit code, once the command ends. */
+  readonly exit: Promise<number>;
+  /** Sends the shutdown signal the command waits for. */
+  stop(signal?: string): void;
+  output(): { stdout: string; stderr: string };
+}
+
+/** Runs `kaizen --data DIR serve --port 0 --log-level silent ...args` with `env`. */
+export function serveCli(args: readonly string[] = [], env: Record<string, string> = {}, dataDir?: string): ServedCli {
+  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kz-serve-cli-'));
+  let stderr = '';
+  let stdout = '';
+  let stop: (signal: string) => void = () => undefined;
+  let listening: (url: string) => void = () => undefined;
+  const url = new Promise<string>((resolve) => {
+    listening = resolve;
+  });
+  const deps: CliDeps = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+      const m = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (m !== null) listening(m[1] as string);
+    },
+    env,
+    cwd: dir,
+    now: () => Date.now(),
+    untilShutdown: () => new Promise((resolve) => (stop = resolve)),
+  };
+  const exit = runCli(['--data', dir, 'serve', '--port', '0', '--log-level', 'silent', ...args], deps);
+  return {
+    dataDir: dir,
+    url: Promise.race([url, exit.then(() => Promise.reject(new Error(`kaizen serve ended: ${stderr}`)))]),
+    exit,
+    stop: (signal = 'SIGTERM') => stop(signal),
+    output: () => ({ stdout, stderr }),
+  };
+}

@@ -95,7 +95,7 @@ describe('the Andon board in headless Chromium', () => {
       expect(await chart.getAttribute('aria-label')).toMatch(/latest/);
       expect(await chart.locator('polyline').getAttribute('points')).toMatch(/\d,\d/);
     }
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    const width = await page.evaluate('document.documentElement.scrollWidth');
     expect(width).toBeLessThanOrEqual(1600);
   });
 
