@@ -2,7 +2,7 @@
 // previous receipt's.
 
 import { createHash } from 'node:crypto';
-import { DataFactory, type Quad, type Quad_Object, Writer } from 'n3';
+import { DataFactory, type NamedNode, type Quad, type Quad_Object, Writer } from 'n3';
 import type { KaizenEvent } from './event.js';
 import { eventTypeInfo, eventTypeOfClass, isPillar } from './event-types.js';
 import { bucketOf } from './histogram.js';
@@ -39,19 +39,12 @@ export function quadLine(q: Quad): string {
   return writer.quadToString(q.subject, q.predicate, q.object, q.graph);
 }
 
-const int = (n: number): Quad_Object => literal(String(n), V.xsdInteger);
-const dbl = (n: number): Quad_Object => literal(String(n), V.xsdDouble);
-
 /**
  * The digest of a receipt: SHA-256 over the previous digest and the receipt's own N-Quads lines
  * (all but its digest line), sorted, so that the order quads were written in does not matter.
  */
 export function digestOf(bodyLines: readonly string[], prevDigest: string): string {
-  const hash = createHash('sha256');
-  hash.update(prevDigest);
-  hash.update('\n');
-  for (const line of [...bodyLines].sort()) hash.update(line);
-  return hash.digest('hex');
+  return createHash('sha256').update(`${prevDigest}\n${[...bodyLines].sort().join('')}`).digest('hex');
 }
 
 /** Seals body quads into a receipt: computes the chained digest and appends the digest quad. */
@@ -70,56 +63,142 @@ export function sealReceipt(
   return { iri, graph, seq, timeMs, digest, quads: [...body, digestQuad], lines };
 }
 
+/** How a field's object is written: an IRI, a plain string, or a literal of a datatype. */
+type ObjectKind = 'iri' | 'string' | NamedNode;
+
+/** Receives the fields of a receipt body, one (predicate, object) at a time. */
+type FieldVisitor = (predicate: NamedNode, value: string, kind: ObjectKind) => void;
+
+/**
+ * The fields of an event's receipt body (all but the digest), in the order they are written.
+ * `informedBy` is the IRI of the receipt of the event named in `causedBy`, when the caller could
+ * resolve it. This one list feeds both the journal lines and the quads of a receipt.
+ */
+function visitEventFields(event: KaizenEvent, seq: number, informedBy: string | undefined, visit: FieldVisitor): void {
+  const hour = hourKey(event.timeMs);
+  const info = eventTypeInfo(event.type);
+  visit(V.type, classNode(info.className).value, 'iri');
+  visit(V.seq, String(seq), V.xsdInteger);
+  visit(V.atTime, new Date(event.timeMs).toISOString(), V.xsdDateTime);
+  visit(V.epochMs, String(event.timeMs), V.xsdInteger);
+  visit(V.hour, hour, 'string');
+  visit(V.day, dayKey(event.timeMs), 'string');
+  visit(V.pillar, pillarNode(event.pillar).value, 'iri');
+  visit(V.component, event.component, 'string');
+  const str = (p: NamedNode, v: string | undefined): void => {
+    if (v !== undefined) visit(p, v, 'string');
+  };
+  if (event.value !== undefined) {
+    visit(V.value, String(event.value), V.xsdDouble);
+    str(V.unit, event.unit);
+    if (info.latency === true) visit(V.bucket, String(bucketOf(event.value)), V.xsdInteger);
+  }
+  str(V.eventId, event.id);
+  str(V.signal, event.signalId);
+  str(V.trace, event.traceId);
+  str(V.span, event.spanId);
+  str(V.worker, event.worker);
+  str(V.alert, event.alert);
+  str(V.severity, event.severity);
+  str(V.reason, event.reason);
+  str(V.causedBy, event.causedBy);
+  if (informedBy !== undefined) visit(V.wasInformedBy, informedBy, 'iri');
+  if (event.attributes !== undefined) {
+    const sorted = Object.fromEntries(Object.entries(event.attributes).sort(([a], [b]) => (a < b ? -1 : 1)));
+    visit(V.attributes, JSON.stringify(sorted), V.json);
+  }
+}
+
+function objectTerm(value: string, kind: ObjectKind): Quad_Object {
+  return kind === 'iri' ? namedNode(value) : kind === 'string' ? literal(value) : literal(value, kind);
+}
+
 /**
  * The body quads of an event's receipt (without the digest). `informedBy` is the IRI of the
  * receipt of the event named in `causedBy`, when the caller could resolve it.
  */
 export function eventQuads(event: KaizenEvent, iri: string, seq: number, informedBy?: string): Quad[] {
   const s = namedNode(iri);
-  const hour = hourKey(event.timeMs);
-  const g = namedNode(hourGraphIri(hour));
-  const info = eventTypeInfo(event.type);
-  const out: Quad[] = [
-    quad(s, V.type, classNode(info.className), g),
-    quad(s, V.seq, int(seq), g),
-    quad(s, V.atTime, literal(new Date(event.timeMs).toISOString(), V.xsdDateTime), g),
-    quad(s, V.epochMs, int(event.timeMs), g),
-    quad(s, V.hour, literal(hour), g),
-    quad(s, V.day, literal(dayKey(event.timeMs)), g),
-    quad(s, V.pillar, pillarNode(event.pillar), g),
-    quad(s, V.component, literal(event.component), g),
-  ];
-  const add = (p: (typeof V)[keyof typeof V], o: Quad_Object | undefined): void => {
-    if (o !== undefined) out.push(quad(s, p, o, g));
-  };
-  const str = (v: string | undefined): Quad_Object | undefined => (v === undefined ? undefined : literal(v));
-  if (event.value !== undefined) {
-    add(V.value, dbl(event.value));
-    add(V.unit, str(event.unit));
-    if (info.latency === true) add(V.bucket, int(bucketOf(event.value)));
-  }
-  add(V.eventId, str(event.id));
-  add(V.signal, str(event.signalId));
-  add(V.trace, str(event.traceId));
-  add(V.span, str(event.spanId));
-  add(V.worker, str(event.worker));
-  add(V.alert, str(event.alert));
-  add(V.severity, str(event.severity));
-  add(V.reason, str(event.reason));
-  add(V.causedBy, str(event.causedBy));
-  if (informedBy !== undefined) add(V.wasInformedBy, namedNode(informedBy));
-  if (event.attributes !== undefined) {
-    const sorted = Object.fromEntries(Object.entries(event.attributes).sort(([a], [b]) => (a < b ? -1 : 1)));
-    add(V.attributes, literal(JSON.stringify(sorted), V.json));
-  }
+  const g = namedNode(hourGraphIri(hourKey(event.timeMs)));
+  const out: Quad[] = [];
+  visitEventFields(event, seq, informedBy, (p, value, kind) => out.push(quad(s, p, objectTerm(value, kind), g)));
   return out;
 }
 
-/** Builds the sealed receipt of an event at the given chain position. */
+/**
+ * N3's test for a character that N-Quads output escapes. A term without one is written as is,
+ * so the journal lines of a receipt are put together directly from its fields (about four times
+ * faster than building the terms and writing them); any term with one goes through N3's Writer.
+ * test/evidence/receipt-lines.test.ts holds both ways equal.
+ */
+const NEEDS_ESCAPE = /[^ !#-[\]-~\u0080-\uFFFD]/;
+
+/** The same test, leaving out `"` and `\` (which N3 escapes as `\"` and `\\`): JSON attributes have them. */
+const NEEDS_OTHER_ESCAPE = /[^ -~\u0080-\uFFFD]/;
+
+/** The term as N-Quads writes it between quotes, or undefined when N3's Writer must escape it. */
+function quotable(value: string): string | undefined {
+  if (!NEEDS_ESCAPE.test(value)) return value;
+  return NEEDS_OTHER_ESCAPE.test(value) ? undefined : value.replace(/["\\]/g, '\\$&');
+}
+
+/** `<predicate> ` per vocabulary term, written once. */
+const predicateText = new Map<string, string>();
+
+function eventLines(event: KaizenEvent, iri: string, graph: string, seq: number, informedBy: string | undefined): string[] {
+  const lines: string[] = [];
+  const direct = !NEEDS_ESCAPE.test(iri) && !NEEDS_ESCAPE.test(graph);
+  const head = `<${iri}> `;
+  const tail = ` <${graph}> .\n`;
+  visitEventFields(event, seq, informedBy, (p, value, kind) => {
+    const quoted = direct && kind !== 'iri' ? quotable(value) : undefined;
+    if (direct && (kind === 'iri' ? !NEEDS_ESCAPE.test(value) : quoted !== undefined)) {
+      let pt = predicateText.get(p.value);
+      if (pt === undefined) predicateText.set(p.value, (pt = `<${p.value}> `));
+      const o = kind === 'iri' ? `<${value}>` : kind === 'string' ? `"${quoted}"` : `"${quoted}"^^<${kind.value}>`;
+      lines.push(head + pt + o + tail);
+    } else {
+      lines.push(writer.quadToString(namedNode(iri), p, objectTerm(value, kind), namedNode(graph)));
+    }
+  });
+  return lines;
+}
+
+/**
+ * Builds the sealed receipt of an event at the given chain position. Its journal lines are
+ * written at once; its quads only when something asks for them (a loaded partition, an export),
+ * since a writer that only journals never does.
+ */
 export function toReceipt(event: KaizenEvent, at: ChainPosition, informedBy?: string): Receipt {
   const iri = receiptIri(at.instance, at.seq);
-  const body = eventQuads(event, iri, at.seq, informedBy);
-  return sealReceipt(iri, body[0]!.graph.value, at.seq, event.timeMs, body, at.prevDigest);
+  const graph = hourGraphIri(hourKey(event.timeMs));
+  const lines = eventLines(event, iri, graph, at.seq, informedBy);
+  const digest = digestOf(lines, at.prevDigest);
+  const digestQuad = (): Quad => quad(namedNode(iri), V.digest, literal(digest), namedNode(graph));
+  lines.push(
+    !NEEDS_ESCAPE.test(iri) && !NEEDS_ESCAPE.test(graph) ? `<${iri}> <${V.digest.value}> "${digest}" <${graph}> .\n` : quadLine(digestQuad()),
+  );
+  let quads: Quad[] | undefined;
+  const receipt = { iri, graph, seq: at.seq, timeMs: event.timeMs, digest, lines } as unknown as Receipt;
+  Object.defineProperty(receipt, 'quads', {
+    enumerable: true,
+    get: () => (quads ??= [...eventQuads(event, iri, at.seq, informedBy), digestQuad()]),
+  });
+  Object.defineProperty(receipt, 'fields', {
+    value: (visit: (predicate: string, value: string) => void): void =>
+      visitEventFields(event, at.seq, informedBy, (p, value) => visit(p.value, value)),
+  });
+  return receipt;
+}
+
+/**
+ * Calls `visit` with the predicate IRI and object value of every body field of a receipt:
+ * straight from the event for a receipt built here, from its quads otherwise.
+ */
+export function visitReceiptFields(r: Receipt, visit: (predicate: string, value: string) => void): void {
+  const fields = (r as { fields?: (v: typeof visit) => void }).fields;
+  if (fields !== undefined) fields(visit);
+  else for (const q of r.quads) visit(q.predicate.value, q.object.value);
 }
 
 /** The event a receipt records (the inverse of toReceipt), or undefined for a non-event receipt. */

@@ -4,7 +4,7 @@
 import { DataFactory, type Quad, type Quad_Object } from 'n3';
 import type { Pillar } from './event-types.js';
 import { addToHistogram, formatHistogram, type Histogram } from './histogram.js';
-import { type Receipt, sealReceipt } from './receipt.js';
+import { type Receipt, sealReceipt, visitReceiptFields } from './receipt.js';
 import { HOUR_MS, hourStartMs } from './time.js';
 import { classNode, hourGraphIri, kzLocal, pillarNode, rollupGraphIri, V } from './vocabulary.js';
 
@@ -166,22 +166,22 @@ export interface FoldedHour {
   lastDigest: string;
 }
 
-/** The rows rollup-transitions.rq selects from one receipt's quads, if it is a transition. */
-function transitionOf(quads: readonly Quad[]): Transition | undefined {
+/** The transition rollup-transitions.rq selects from one receipt's fields, if it is one. */
+function transitionOf(r: Receipt, columns: ColumnRow[]): Transition | undefined {
   let className: string | undefined;
   let component: string | undefined;
   let timeMs: number | undefined;
   let alert: string | undefined;
   let severity: string | undefined;
-  for (const q of quads) {
-    const p = q.predicate.value;
+  visitReceiptFields(r, (p, value) => {
+    if (COLUMN_PREDICATES.has(p)) columns.push({ receipt: r.iri, predicate: p, value });
     if (p === V.type.value) {
-      if (TRANSITION_CLASSES.has(q.object.value)) className = kzLocal(q.object.value);
-    } else if (p === V.component.value) component = q.object.value;
-    else if (p === V.epochMs.value) timeMs = Number(q.object.value);
-    else if (p === V.alert.value) alert = q.object.value;
-    else if (p === V.severity.value) severity = q.object.value;
-  }
+      if (TRANSITION_CLASSES.has(value)) className = kzLocal(value);
+    } else if (p === V.component.value) component = value;
+    else if (p === V.epochMs.value) timeMs = Number(value);
+    else if (p === V.alert.value) alert = value;
+    else if (p === V.severity.value) severity = value;
+  });
   if (className === undefined || component === undefined || timeMs === undefined) return undefined;
   return { className, component, timeMs, ...(alert !== undefined && { alert }), ...(severity !== undefined && { severity }) };
 }
@@ -202,10 +202,7 @@ export class HourFolds {
       const hour = r.graph.slice(-13);
       let h = this.#hours.get(hour);
       if (h === undefined) this.#hours.set(hour, (h = { columns: [], transitions: [], count: 0, lastDigest: '' }));
-      for (const q of r.quads) {
-        if (COLUMN_PREDICATES.has(q.predicate.value)) h.columns.push({ receipt: q.subject.value, predicate: q.predicate.value, value: q.object.value });
-      }
-      const t = transitionOf(r.quads);
+      const t = transitionOf(r, h.columns);
       if (t !== undefined) {
         h.transitions.push(t);
         this.#transitionReceipts.set(t, r.iri);
