@@ -52,9 +52,19 @@ describe('GET /metrics', () => {
     expect(sample('tps_workers_alive')).toBe(4);
     expect(sample('tps_worker_load', 'worker="worker-1",lane="fast"')).toBe(0);
     expect(sample('tps_andon_light', 'pillar="kanban"')).toBe(2);
-    expect(sample('tps_andon_alert_active', 'alert="queue-backlog"')).toBe(1);
     expect(sample('kaizen_receipts_journaled')).toBeGreaterThanOrEqual(12);
     expect(sample('kaizen_journal_failed')).toBe(0);
+  });
+
+  it('shows the queue-backlog alert firing once the Andon rules have seen the full queue', async () => {
+    // The rules are evaluated every 50 ms (FAST_ENV); a later scrape sees the alert.
+    await expect
+      .poll(async () => {
+        text = (await server.app.inject({ method: 'GET', url: '/metrics' })).body;
+        return sample('tps_andon_alert_active', 'alert="queue-backlog"');
+      })
+      .toBe(1);
+    expect(sample('tps_andon_alert_active', 'alert="circuit-open"')).toBe(0);
   });
 
   it('exposes the health score and SLO gauges, and process metrics', () => {
