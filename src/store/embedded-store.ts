@@ -20,7 +20,7 @@ import type {
 } from '../evidence/store.js';
 import { daysIn, hourKey, type TimeRange } from '../evidence/time.js';
 import { receiptIri, V } from '../evidence/vocabulary.js';
-import { type DayIndex, readDayIndex, scanDayIndex, writeDayIndex } from './hour-index.js';
+import { type DayIndex, readDayIndex, writeDayIndex } from './hour-index.js';
 import { type JournalFile, type JournalKind, listJournalFiles, readTail, scanReceipts } from './journal.js';
 import { JournalWriter, type Placement } from './journal-writer.js';
 import { acquireLock, type DirectoryLock } from './lock.js';

@@ -23,7 +23,7 @@ describe('receipt lines', () => {
   it('equal N3 Writer output for any valid event, strings that need escaping included', () => {
     fc.assert(
       fc.property(eventJson(), fc.integer({ min: 1, max: 2 ** 40 }), (json, seq) => {
-        const r = toReceipt(parseEvent(json), at(seq));
+        const r = toReceipt(parseEvent(json, 'event'), at(seq));
         expect(r.lines).toEqual(r.quads.map(quadLine));
         expect(r.digest).toBe(digestOf(r.lines.slice(0, -1), GENESIS_DIGEST));
       }),
@@ -32,13 +32,16 @@ describe('receipt lines', () => {
   });
 
   it('escape quotes, backslashes, control characters and astral characters as N3 does', () => {
-    const e = parseEvent({
-      type: 'circuit.opened',
-      time: '2026-11-17T10:00:00Z',
-      component: 'say "hi"\\\n\t\u0001 😀',
-      reason: 'x\r\u007f\uFFFE',
-      attributes: { note: 'a "quoted" \\ value' },
-    });
+    const e = parseEvent(
+      {
+        type: 'circuit.opened',
+        time: '2026-11-17T10:00:00Z',
+        component: 'say "hi"\\\n\t\u0001 😀',
+        reason: 'x\r\u007f\uFFFE',
+        attributes: { note: 'a "quoted" \\ value' },
+      },
+      'event',
+    );
     for (const instance of ['local', 'node "a"']) {
       const r = toReceipt(e, at(7, instance));
       expect(r.lines).toEqual(r.quads.map(quadLine));
