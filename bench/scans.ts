@@ -1,8 +1,8 @@
-// Hand-written answers to every shipped query: `getQuads` scans over the N3 Store of what is
+// Hand-written answers to every shipped query: `getQuads` scans over the index of what is
 // loaded, to compare with Comunica's answer (the same rows) and its time.
 
 import type * as RDF from '@rdfjs/types';
-import { DataFactory, type Quad, type Store } from 'n3';
+import { DataFactory, type Quad } from 'n3';
 import { KZ, V } from '../src/evidence/vocabulary.js';
 
 const { namedNode } = DataFactory;
@@ -11,7 +11,13 @@ const { namedNode } = DataFactory;
 export type Row = Record<string, string | number | undefined>;
 export type Params = Readonly<Record<string, RDF.Term>>;
 /** A scan gets the loaded store, the bound parameters and the query text (for its LIMIT). */
-export type Scan = (store: Store, params: Params, text: string) => Row[];
+/** What a scan reads: the quads that match a pattern (the embedded store's index, or an N3 Store). */
+export interface Scannable {
+  getQuads(s: RDF.Term | null, p: RDF.Term | null, o: RDF.Term | null, g: RDF.Term | null): Quad[];
+  countQuads(s: RDF.Term | null, p: RDF.Term | null, o: RDF.Term | null, g: RDF.Term | null): number;
+}
+
+export type Scan = (store: Scannable, params: Params, text: string) => Row[];
 
 const kz = (local: string): RDF.NamedNode => namedNode(KZ + local);
 const NUMERIC = new Set(['integer', 'double', 'decimal', 'float', 'int', 'long'].map((t) => `http://www.w3.org/2001/XMLSchema#${t}`));
@@ -24,7 +30,7 @@ export function termValue(t: RDF.Term | undefined): string | number | undefined 
 }
 
 /** The first object of (s, p, ?, g), or undefined. */
-function one(store: Store, s: RDF.Term, p: RDF.Term, g: RDF.Term): RDF.Term | undefined {
+function one(store: Scannable, s: RDF.Term, p: RDF.Term, g: RDF.Term): RDF.Term | undefined {
   return store.getQuads(s as never, p as never, null, g as never)[0]?.object;
 }
 
@@ -33,7 +39,7 @@ function num(t: RDF.Term | undefined): number {
 }
 
 /** Every hour rollup whose hour starts in [from, to), with its graph. */
-function rollupsIn(store: Store, params: Params): { r: RDF.Term; g: RDF.Term; hour: string }[] {
+function rollupsIn(store: Scannable, params: Params): { r: RDF.Term; g: RDF.Term; hour: string }[] {
   const from = num(params.from);
   const to = num(params.to);
   const out: { r: RDF.Term; g: RDF.Term; hour: string }[] = [];
@@ -46,7 +52,7 @@ function rollupsIn(store: Store, params: Params): { r: RDF.Term; g: RDF.Term; ho
 }
 
 /** The parts of a rollup of one row class. */
-function partsOf(store: Store, r: RDF.Term, g: RDF.Term, cls: RDF.NamedNode): RDF.Term[] {
+function partsOf(store: Scannable, r: RDF.Term, g: RDF.Term, cls: RDF.NamedNode): RDF.Term[] {
   const out: RDF.Term[] = [];
   for (const q of store.getQuads(r as never, V.part, null, g as never)) {
     if (store.countQuads(q.object as never, V.type, cls, g as never) > 0) out.push(q.object);
@@ -61,7 +67,7 @@ function addTo<K extends string>(map: Map<string, Row>, key: string, row: () => 
   else have[field] = (have[field] as number) + n;
 }
 
-function receiptsOfTypes(store: Store, types: readonly RDF.NamedNode[], g: RDF.Term | null): Quad[] {
+function receiptsOfTypes(store: Scannable, types: readonly RDF.NamedNode[], g: RDF.Term | null): Quad[] {
   const out: Quad[] = [];
   for (const t of types) for (const q of store.getQuads(null, V.type, t, g as never)) out.push(q);
   return out;
@@ -243,7 +249,7 @@ function timeline(types: readonly string[], withAlert: boolean): Scan {
 }
 
 /** The optional fields of a receipt that the 5-Whys queries return, as plain values. */
-function receiptFields(store: Store, r: RDF.Term, g: RDF.Term): Row {
+function receiptFields(store: Scannable, r: RDF.Term, g: RDF.Term): Row {
   const get = (p: RDF.Term): string | number | undefined => termValue(one(store, r, p, g));
   return { reason: get(V.reason), alert: get(V.alert), value: get(V.value), eventId: get(V.eventId), causedBy: get(V.causedBy) };
 }

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type * as RDF from '@rdfjs/types';
-import { type Quad, Store } from 'n3';
+import { DataFactory, type Quad } from 'n3';
 import { KaizenError } from '../errors.js';
 import type { KaizenEvent } from '../evidence/event.js';
 import { GENESIS_DIGEST, type Receipt, toReceipt } from '../evidence/receipt.js';
@@ -24,8 +24,11 @@ import { type DayIndex, readDayIndex, writeDayIndex } from './hour-index.js';
 import { type JournalFile, type JournalKind, listJournalFiles, readTail, scanReceipts } from './journal.js';
 import { JournalWriter, type Placement } from './journal-writer.js';
 import { acquireLock, type DirectoryLock } from './lock.js';
+import { QuadIndex } from './quad-index.js';
 import { replayFile, replaySegment } from './replay.js';
 import { verifyDataDir } from './verify.js';
+
+const { namedNode } = DataFactory;
 
 export interface EmbeddedStoreOptions {
   readonly dataDir: string;
@@ -51,7 +54,7 @@ export class EmbeddedStore implements EvidenceStore {
   private readonly notice: (message: string) => void;
   private readonly lock: DirectoryLock | undefined;
   private readonly writer: JournalWriter | undefined;
-  private n3 = new Store();
+  private readonly n3 = new QuadIndex();
   /** Loaded partitions: `raw:HOUR` and `rollup:DAY`. */
   private readonly loaded = new Set<string>();
   /** Byte offset of the end of the last whole receipt, per journal file path. */
@@ -177,9 +180,8 @@ export class EmbeddedStore implements EvidenceStore {
     this.n3.addQuads(r.quads as Quad[]);
   }
 
-  /** Removes a graph from memory at once (N3's deleteGraph removes asynchronously, later). */
   private dropGraph(graph: string): void {
-    this.n3.removeQuads(this.n3.getQuads(null, null, null, graph));
+    this.n3.dropGraph(graph);
   }
 
   /** The index a writer keeps up to date as it appends to a day. */
@@ -240,30 +242,20 @@ export class EmbeddedStore implements EvidenceStore {
 
   /** Drops partitions from memory (the journal keeps them). */
   release(request: PartitionRequest): void {
-    let released = false;
     for (const day of daysIn(request.range)) {
-      if (request.rollups === true && this.loaded.delete(`rollup:${day}`)) released = true;
+      if (request.rollups === true && this.loaded.delete(`rollup:${day}`)) {
+        for (let h = 0; h < 24; h++) this.dropGraph(`urn:kaizen:rollup:${day}T${String(h).padStart(2, '0')}`);
+      }
       if (request.raw === true) {
         for (let h = 0; h < 24; h++) {
           const hour = `${day}T${String(h).padStart(2, '0')}`;
           const start = Date.parse(`${hour}:00:00Z`);
           // Only the hours the range overlaps: the other hours of the day stay loaded.
           if (start + 3_600_000 <= request.range.fromMs || start >= request.range.toMs) continue;
-          if (this.loaded.delete(`raw:${hour}`)) released = true;
+          if (this.loaded.delete(`raw:${hour}`)) this.dropGraph(`urn:kaizen:hour:${hour}`);
         }
       }
     }
-    if (!released) return;
-    // Rebuild the store from what stays loaded rather than removing quads one by one: it is
-    // cheaper, and N3's Store never forgets a term it has seen, so a long-running writer (one
-    // hour after another) keeps a bounded memory this way.
-    const keep: Quad[] = [];
-    for (const key of this.loaded) {
-      const [kind, part] = key.split(':') as [string, string];
-      const graphs = kind === 'raw' ? [`urn:kaizen:hour:${part}`] : Array.from({ length: 24 }, (_, h) => `urn:kaizen:rollup:${part}T${String(h).padStart(2, '0')}`);
-      for (const g of graphs) for (const q of this.n3.getQuads(null, null, null, g)) keep.push(q);
-    }
-    this.n3 = new Store(keep);
   }
 
   private parseRawDay(day: string): Map<string, Quad[]> {
@@ -362,7 +354,7 @@ export class EmbeddedStore implements EvidenceStore {
         if (seq < e.firstSeq || seq > e.lastSeq) continue;
         const range = { fromMs: Date.parse(`${hour}:00:00Z`), toMs: Date.parse(`${hour}:00:00Z`) + 3_600_000 };
         await this.load({ range, raw: true });
-        const found = this.n3.getQuads(iri, null, null, `urn:kaizen:hour:${hour}`).length > 0;
+        const found = this.n3.getQuads(namedNode(iri), null, null, namedNode(`urn:kaizen:hour:${hour}`)).length > 0;
         if (found) return hour;
       }
     }
@@ -375,11 +367,11 @@ export class EmbeddedStore implements EvidenceStore {
   }
 
   match(subject: RDF.Term | null, predicate: RDF.Term | null, object: RDF.Term | null, graph: RDF.Term | null): Quad[] {
-    return this.n3.getQuads(subject as never, predicate as never, object as never, graph as never);
+    return this.n3.getQuads(subject, predicate, object, graph);
   }
 
-  /** The N3 Store of what is loaded (for hand-written scans that compare with SPARQL). */
-  get memory(): Store {
+  /** The index of what is loaded (for hand-written scans that compare with SPARQL). */
+  get memory(): QuadIndex {
     return this.n3;
   }
 
