@@ -53,17 +53,61 @@ export async function whyOfReceipt(store: EvidenceStore, iri: string): Promise<{
   const problem = toEvent(detail[0]!, iri);
   const range = { fromMs: problem.timeMs - LOOKBACK_MS, toMs: problem.timeMs + 1 };
   await store.load({ range, raw: true });
-  const events = (await rows(store, 'events-between', { from: ms(range.fromMs), to: ms(range.toMs) })).map((r) =>
-    toEvent(r, r.r?.value ?? ''),
-  );
-  return { chain: whyChain(problem, events, LOOKBACK_MS), queries: ['receipt-detail', 'events-between'] };
+  const events = await stateChangesBetween(store, range);
+  return { chain: whyChain(problem, events, LOOKBACK_MS), queries: ['receipt-detail', 'why-columns'] };
 }
 
 /** The state-changing events of the raw hours before a time (for a metric's 5-Whys). */
 export async function whyEventsBefore(store: EvidenceStore, atMs: number): Promise<WhyEvent[]> {
   const range = { fromMs: atMs - LOOKBACK_MS, toMs: atMs + 1 };
   await store.load({ range, raw: true });
-  return (await rows(store, 'events-between', { from: ms(range.fromMs), to: ms(range.toMs) })).map((r) => toEvent(r, r.r?.value ?? ''));
+  return stateChangesBetween(store, range);
+}
+
+/** The classes events-between.rq selects: what changes state, not the routine task traffic. */
+export const STATE_CHANGE_CLASSES: ReadonlySet<string> = new Set([
+  'AlertFired',
+  'AlertCleared',
+  'SignalRejected',
+  'CircuitOpened',
+  'CircuitHalfOpened',
+  'CircuitClosed',
+  'FailureRecorded',
+  'TaskFailed',
+  'HealthCheckFailed',
+  'HealthCheckPassed',
+  'ChaosInjected',
+  'ChaosCleared',
+  'WorkerCrashed',
+  'WorkerActivated',
+  'WorkerDeactivated',
+  'QueueDepthSampled',
+  'RebalancePerformed',
+]);
+
+/**
+ * What events-between.rq answers, through why-columns.rq: one triple pattern per property over
+ * the loaded raw hours, folded here into the state-changing receipts of the window, in time order
+ * (then by IRI). The join of events-between costs Comunica seconds per raw hour; this, one pass.
+ */
+export async function stateChangesBetween(store: EvidenceStore, range: { fromMs: number; toMs: number }): Promise<WhyEvent[]> {
+  const byReceipt = new Map<string, Record<string, RDF.Term>>();
+  for (const row of await rows(store, 'why-columns', {})) {
+    const r = row.r?.value;
+    const p = row.p?.value;
+    if (r === undefined || p === undefined || row.o === undefined) continue;
+    let fields = byReceipt.get(r);
+    if (fields === undefined) byReceipt.set(r, (fields = {}));
+    const name = p === V.type.value ? 'type' : p === V.epochMs.value ? 't' : kzLocal(p);
+    fields[name] = row.o;
+  }
+  const out: WhyEvent[] = [];
+  for (const [iri, fields] of byReceipt) {
+    if (fields.component === undefined || fields.t === undefined || !STATE_CHANGE_CLASSES.has(local(fields.type))) continue;
+    const t = Number(fields.t.value);
+    if (t >= range.fromMs && t < range.toMs) out.push(toEvent(fields, iri));
+  }
+  return out.sort((a, b) => a.timeMs - b.timeMs || (a.iri < b.iri ? -1 : a.iri > b.iri ? 1 : 0));
 }
 
 /**

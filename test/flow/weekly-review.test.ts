@@ -186,7 +186,7 @@ describe('the weekly review of the fixture week 2026-W47', () => {
       expect(json.evidence.queries.length).toBeGreaterThan(0);
       for (const q of json.evidence.queries) expect(fs.existsSync(path.join(QUERY_DIR, `${q}.rq`)), q).toBe(true);
       // build.ts finds the circuit openings with circuit-timeline and the alert receipts with alert-timeline.
-      expect(json.evidence.queries).toEqual(expect.arrayContaining(['circuit-timeline', 'alert-timeline', 'receipt-detail', 'events-between']));
+      expect(json.evidence.queries).toEqual(expect.arrayContaining(['circuit-timeline', 'alert-timeline', 'receipt-detail', 'why-columns']));
     });
 
     it('has one hourly point per rolled-up hour, and a burn-down per SLO with data', () => {

@@ -171,6 +171,15 @@ const checks: Record<string, () => Promise<void>> = {
     expect(got.map((g) => g[2])).toEqual(expected.map((e) => e[2]));
     expect([...got].sort()).toEqual([...expected].sort());
   },
+  'why-columns': async () => {
+    const got = await rows('why-columns');
+    const of = (p: string): Record<string, string>[] => got.filter((r) => r.p === p);
+    expect(of(RDF_TYPE)).toHaveLength(fixture.length);
+    expect(of(`${KZ_NS}epochMs`).map((r) => Number(r.o)).sort((a, b) => a - b)).toEqual(fixture.map((e) => ms(e.time)).sort((a, b) => a - b));
+    expect(of(`${KZ_NS}component`).map((r) => r.o).sort()).toEqual(fixture.map((e) => e.component).sort());
+    expect(of(`${KZ_NS}value`)).toHaveLength(fixture.filter((e) => e.value !== undefined).length);
+    expect(new Set(got.map((r) => r.p)).size).toBeLessThanOrEqual(8);
+  },
   'hourly-stats': async () => {
     const counts: Record<string, number> = {};
     let depthSum = 0;
