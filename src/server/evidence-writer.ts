@@ -12,7 +12,12 @@ import type { StoreGate } from './store-gate.js';
 export interface EvidenceWriterOptions {
   readonly store: EvidenceStore;
   readonly gate: StoreGate;
-  /** How long an event may wait in the buffer before its group commit starts (default 20 ms). */
+  /**
+   * How long an event may wait in the buffer before its group commit starts when no commit is
+   * running (default 0: the next turn of the event loop). Batching comes from the commits
+   * themselves: what arrives while one runs goes into the next. A wait here only adds latency to
+   * every request that found the writer idle (20 ms cost 40 % of POST /signal's throughput).
+   */
   readonly flushIntervalMs?: number;
   /** A full buffer is committed at once; a commit holds at most this many events (default 4000). */
   readonly maxBatch?: number;
@@ -55,7 +60,7 @@ export class EvidenceWriter {
   readonly #folds = new HourFolds();
 
   constructor(options: EvidenceWriterOptions) {
-    this.#o = { flushIntervalMs: 20, maxBatch: 4000, rollup: true, ...options };
+    this.#o = { flushIntervalMs: 0, maxBatch: 4000, rollup: true, ...options };
   }
 
   /** Tells `listener` of each rollup run, with the hours it built; returns the unsubscribe. */
