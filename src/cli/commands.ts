@@ -152,6 +152,9 @@ export function registerCommands(program: Command, deps: CliDeps): void {
     .option('--sparql-timeout <ms>', 'stop a /sparql query after this many milliseconds', '10000')
     .option('--sparql-limit <n>', 'the most rows (or quads) a /sparql answer may have', '10000')
     .option('--body-limit <bytes>', 'the largest request body', '65536')
+    .option('--schedule <cron>', 'also write the last complete week\'s review at these times (as kaizen schedule), e.g. "0 9 * * MON"')
+    .option('--schedule-out <dir>', 'where the scheduled reviews go (default: DATA/reviews)')
+    .option('--schedule-format <formats>', 'md, html and/or json, comma-separated, for the scheduled reviews', 'md,html')
     .addHelpText(
       'after',
       [

@@ -1,14 +1,17 @@
 // `kaizen serve`: the pipeline in real time behind the HTTP API and the Andon board, every event
 // journaled into the data directory, until SIGINT or SIGTERM.
 
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { KaizenError, quoteInput } from '../errors.js';
 import { resolveConfig } from '../pipeline/config.js';
+import { parseCron, type ReviewSchedule } from '../report/schedule.js';
 import { buildServer } from '../server/app.js';
 import { LivePipeline } from '../server/live-pipeline.js';
 import { StoreGate } from '../server/store-gate.js';
 import { type CliDeps, dataDirOf, type GlobalOptions, openStore } from './context.js';
 import { kaizenVersion } from './program.js';
+import { parseFormats, reviewSchedule } from './schedule.js';
 
 export interface ServeOptions {
   port: string;
@@ -17,6 +20,10 @@ export interface ServeOptions {
   sparqlTimeout: string;
   sparqlLimit: string;
   bodyLimit: string;
+  /** A cron pattern: write the last complete week's review at those times, as `kaizen schedule` does. */
+  schedule?: string;
+  scheduleOut?: string;
+  scheduleFormat?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -46,12 +53,16 @@ export async function startServe(deps: CliDeps, opts: ServeOptions, global: Glob
     bodyLimitBytes: integer(opts.bodyLimit, '--body-limit', 256),
   };
   const config = resolveConfig({ env: deps.env });
+  // Checked before anything starts, so that a bad pattern or format stops nothing half-way.
+  if (opts.schedule !== undefined) parseCron(opts.schedule, 'UTC', '--schedule');
+  const formats = parseFormats(opts.scheduleFormat ?? 'md,html');
   const { otlpTracerFromEnv } = await import('../telemetry/spans.js');
   const tracer = await otlpTracerFromEnv(deps.env);
   const store = openStore(deps, global, 'write');
   const gate = new StoreGate();
   let live: LivePipeline | undefined;
   let app: ReturnType<typeof buildServer> | undefined;
+  let schedule: ReviewSchedule | undefined;
   try {
     live = new LivePipeline({ store, gate, config, ...(tracer !== undefined && { onEvent: (e) => tracer.record(e) }) });
     const adminToken = deps.env.KAIZEN_ADMIN_TOKEN;
@@ -67,11 +78,19 @@ export async function startServe(deps: CliDeps, opts: ServeOptions, global: Glob
     live.writer.onRolledUp((hours) => hours.length > 0 && app?.log.info({ hours }, 'rolled up'));
     await live.start();
     const url = await app.listen({ port, host: opts.host });
+    if (opts.schedule !== undefined) {
+      const outDir = resolve(deps.cwd, opts.scheduleOut ?? join(dataDirOf(deps, global), 'reviews'));
+      schedule = reviewSchedule(deps, global, { cron: opts.schedule, outDir, formats });
+      schedule.start();
+      const next = schedule.nextRunMs(deps.now());
+      app.log.info({ cron: opts.schedule, out: outDir, next: next === undefined ? null : new Date(next).toISOString() }, 'review schedule started');
+    }
     app.log.info({ data: dataDirOf(deps, global), chaos: adminToken === undefined || adminToken === '' ? 'off' : 'on' }, 'kaizen serve started');
     const running = { app, live };
     return {
       url,
       async close() {
+        schedule?.stop();
         await running.app.close();
         await running.live.stop();
         await tracer?.shutdown();
@@ -79,6 +98,7 @@ export async function startServe(deps: CliDeps, opts: ServeOptions, global: Glob
       },
     };
   } catch (error) {
+    schedule?.stop();
     await app?.close();
     await live?.stop();
     await store.close();

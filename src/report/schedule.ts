@@ -36,11 +36,11 @@ export interface RunRecord {
 }
 
 /** Checks a cron pattern, naming it in the error. */
-export function parseCron(pattern: string, timezone = 'UTC'): Cron {
+export function parseCron(pattern: string, timezone = 'UTC', option = '--cron'): Cron {
   try {
     return new Cron(pattern, { timezone, paused: true });
   } catch (error) {
-    throw new KaizenError('KZN_USAGE', `--cron: expected a cron pattern like "0 9 * * MON", got ${quoteInput(pattern)}: ${(error as Error).message}`);
+    throw new KaizenError('KZN_USAGE', `${option}: expected a cron pattern like "0 9 * * MON", got ${quoteInput(pattern)}: ${(error as Error).message}`);
   }
 }
 

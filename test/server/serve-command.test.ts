@@ -2,6 +2,8 @@
 // it was sent, and stops on the shutdown signal with everything durable.
 
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { openEmbeddedStore } from '../../src/store/embedded-store.js';
@@ -48,10 +50,36 @@ describe('kaizen serve', () => {
     [['--port', '70000'], /^error KZN_USAGE: --port: expected at most 65535, got 70000/],
     [['--log-level', 'loud'], /^error KZN_USAGE: --log-level: expected one of fatal, error/],
     [['--sparql-timeout', '0'], /^error KZN_USAGE: --sparql-timeout: expected an integer >= 1, got "0"/],
+    [['--schedule', 'every monday'], /^error KZN_USAGE: --schedule: expected a cron pattern like "0 9 \* \* MON", got "every monday"/],
+    [['--schedule', '0 9 * * MON', '--schedule-format', 'pdf'], /^error KZN_USAGE: --format: expected md, html or json/],
   ])('refuses %j with a usage error', async (args, message) => {
     const s = serve(args);
     expect(await s.exit).toBe(2);
     expect(s.output().stderr).toMatch(message);
+  });
+
+  it('writes the weekly review on its --schedule while it serves', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kz-reviews-'));
+    dirs.push(out);
+    // Two hours of evidence at the start of the last complete week, the one a scheduled run reviews.
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kz-serve-cli-'));
+    dirs.push(dataDir);
+    const quiet = { stdout: () => undefined, stderr: () => undefined, env: {}, cwd: dataDir, now: () => Date.now() };
+    expect(await runCli(['--data', dataDir, 'run', '--scenario', 'outage-day', '--duration', '2h', '--rate', '0.2'], quiet)).toBe(0);
+    // Every second (croner's six-field form), so that the test sees a run.
+    const s = serveCli(['--schedule', '* * * * * *', '--schedule-out', out, '--schedule-format', 'md'], {}, dataDir);
+    const url = await s.url;
+    let written: string[] = [];
+    for (let i = 0; i < 100 && written.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      written = fs.readdirSync(out).filter((f) => f.endsWith('.md'));
+    }
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatch(/^\d{4}-W\d{2}\.md$/);
+    expect(fs.readFileSync(path.join(out, written[0]!), 'utf8')).toMatch(/^# Kaizen weekly review — \d{4}-W\d{2}/);
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    s.stop('SIGTERM');
+    expect(await s.exit).toBe(0);
   });
 
   it('refuses a bad TPS_* setting by name', async () => {
