@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { KaizenError, quoteInput } from '../errors.js';
 import type { KaizenEvent } from '../evidence/event.js';
-import { HourFolds } from '../evidence/rollup.js';
+import { HourFolds } from '../evidence/hour-folds.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import { HOUR_MS, isoWeekOf, parseDuration, parseTimeBound, WEEK_MS } from '../evidence/time.js';
 import { resolveConfig } from '../pipeline/config.js';

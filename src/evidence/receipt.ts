@@ -23,6 +23,8 @@ export interface Receipt {
   readonly digest: string;
   readonly quads: readonly Quad[];
   readonly lines: readonly string[];
+  /** The body fields (predicate IRI, object value) without building quads, when the receipt can. */
+  readonly fields?: (visit: (predicate: string, value: string) => void) => void;
 }
 
 /** Where a new receipt goes in its chain. */
@@ -145,23 +147,21 @@ function quotable(value: string): string | undefined {
 /** `<predicate> ` per vocabulary term, written once. */
 const predicateText = new Map<string, string>();
 
-function eventLines(event: KaizenEvent, iri: string, graph: string, seq: number, informedBy: string | undefined): string[] {
-  const lines: string[] = [];
+/** Writes the N-Quads lines of one receipt (its subject and graph fixed), directly when it can. */
+function lineWriter(iri: string, graph: string): (p: NamedNode, value: string, kind: ObjectKind) => string {
   const direct = !NEEDS_ESCAPE.test(iri) && !NEEDS_ESCAPE.test(graph);
   const head = `<${iri}> `;
   const tail = ` <${graph}> .\n`;
-  visitEventFields(event, seq, informedBy, (p, value, kind) => {
+  return (p, value, kind) => {
     const quoted = direct && kind !== 'iri' ? quotable(value) : undefined;
     if (direct && (kind === 'iri' ? !NEEDS_ESCAPE.test(value) : quoted !== undefined)) {
       let pt = predicateText.get(p.value);
       if (pt === undefined) predicateText.set(p.value, (pt = `<${p.value}> `));
       const o = kind === 'iri' ? `<${value}>` : kind === 'string' ? `"${quoted}"` : `"${quoted}"^^<${kind.value}>`;
-      lines.push(head + pt + o + tail);
-    } else {
-      lines.push(writer.quadToString(namedNode(iri), p, objectTerm(value, kind), namedNode(graph)));
+      return head + pt + o + tail;
     }
-  });
-  return lines;
+    return writer.quadToString(namedNode(iri), p, objectTerm(value, kind), namedNode(graph));
+  };
 }
 
 /**
@@ -172,23 +172,25 @@ function eventLines(event: KaizenEvent, iri: string, graph: string, seq: number,
 export function toReceipt(event: KaizenEvent, at: ChainPosition, informedBy?: string): Receipt {
   const iri = receiptIri(at.instance, at.seq);
   const graph = hourGraphIri(hourKey(event.timeMs));
-  const lines = eventLines(event, iri, graph, at.seq, informedBy);
+  const line = lineWriter(iri, graph);
+  const lines: string[] = [];
+  visitEventFields(event, at.seq, informedBy, (p, value, kind) => lines.push(line(p, value, kind)));
   const digest = digestOf(lines, at.prevDigest);
-  const digestQuad = (): Quad => quad(namedNode(iri), V.digest, literal(digest), namedNode(graph));
-  lines.push(
-    !NEEDS_ESCAPE.test(iri) && !NEEDS_ESCAPE.test(graph) ? `<${iri}> <${V.digest.value}> "${digest}" <${graph}> .\n` : quadLine(digestQuad()),
-  );
+  lines.push(line(V.digest, digest, 'string'));
   let quads: Quad[] | undefined;
-  const receipt = { iri, graph, seq: at.seq, timeMs: event.timeMs, digest, lines } as unknown as Receipt;
-  Object.defineProperty(receipt, 'quads', {
-    enumerable: true,
-    get: () => (quads ??= [...eventQuads(event, iri, at.seq, informedBy), digestQuad()]),
-  });
-  Object.defineProperty(receipt, 'fields', {
-    value: (visit: (predicate: string, value: string) => void): void =>
-      visitEventFields(event, at.seq, informedBy, (p, value) => visit(p.value, value)),
-  });
-  return receipt;
+  return {
+    iri,
+    graph,
+    seq: at.seq,
+    timeMs: event.timeMs,
+    digest,
+    lines,
+    get quads(): Quad[] {
+      quads ??= [...eventQuads(event, iri, at.seq, informedBy), quad(namedNode(iri), V.digest, literal(digest), namedNode(graph))];
+      return quads;
+    },
+    fields: (visit) => visitEventFields(event, at.seq, informedBy, (p, value) => visit(p.value, value)),
+  };
 }
 
 /**
@@ -196,8 +198,7 @@ export function toReceipt(event: KaizenEvent, at: ChainPosition, informedBy?: st
  * straight from the event for a receipt built here, from its quads otherwise.
  */
 export function visitReceiptFields(r: Receipt, visit: (predicate: string, value: string) => void): void {
-  const fields = (r as { fields?: (v: typeof visit) => void }).fields;
-  if (fields !== undefined) fields(visit);
+  if (r.fields !== undefined) r.fields(visit);
   else for (const q of r.quads) visit(q.predicate.value, q.object.value);
 }
 

@@ -4,7 +4,7 @@
 import { DataFactory, type Quad, type Quad_Object } from 'n3';
 import type { Pillar } from './event-types.js';
 import { addToHistogram, formatHistogram, type Histogram } from './histogram.js';
-import { type Receipt, sealReceipt, visitReceiptFields } from './receipt.js';
+import { type Receipt, sealReceipt } from './receipt.js';
 import { HOUR_MS, hourStartMs } from './time.js';
 import { classNode, hourGraphIri, kzLocal, pillarNode, rollupGraphIri, V } from './vocabulary.js';
 
@@ -147,85 +147,6 @@ export function foldColumns(rows: readonly ColumnRow[]): { stats: StatsRow[]; hi
     }
   }
   return { stats: [...stats.values()], histogramRows: [...hist.values()] };
-}
-
-/** The predicates rollup-columns.rq selects. */
-const COLUMN_PREDICATES: ReadonlySet<string> = new Set([V.type, V.pillar, V.component, V.worker, V.value, V.bucket].map((p) => p.value));
-
-/** The classes rollup-transitions.rq selects. */
-const TRANSITION_CLASSES: ReadonlySet<string> = new Set(
-  ['CircuitOpened', 'CircuitHalfOpened', 'CircuitClosed', 'AlertFired', 'AlertCleared'].map((c) => classNode(c).value),
-);
-
-/** The rows of one hour's rollup queries, gathered from its receipts as they were appended. */
-export interface FoldedHour {
-  readonly columns: ColumnRow[];
-  readonly transitions: Transition[];
-  /** How many raw receipts were gathered, and the digest of the last: the hour's source, if complete. */
-  count: number;
-  lastDigest: string;
-}
-
-/** The transition rollup-transitions.rq selects from one receipt's fields, if it is one. */
-function transitionOf(r: Receipt, columns: ColumnRow[]): Transition | undefined {
-  let className: string | undefined;
-  let component: string | undefined;
-  let timeMs: number | undefined;
-  let alert: string | undefined;
-  let severity: string | undefined;
-  visitReceiptFields(r, (p, value) => {
-    if (COLUMN_PREDICATES.has(p)) columns.push({ receipt: r.iri, predicate: p, value });
-    if (p === V.type.value) {
-      if (TRANSITION_CLASSES.has(value)) className = kzLocal(value);
-    } else if (p === V.component.value) component = value;
-    else if (p === V.epochMs.value) timeMs = Number(value);
-    else if (p === V.alert.value) alert = value;
-    else if (p === V.severity.value) severity = value;
-  });
-  if (className === undefined || component === undefined || timeMs === undefined) return undefined;
-  return { className, component, timeMs, ...(alert !== undefined && { alert }), ...(severity !== undefined && { severity }) };
-}
-
-/**
- * Gathers, hour by hour, the very rows that rollup-columns.rq and rollup-transitions.rq select
- * from an hour graph, straight from the receipts a writer appends — so that a writer that saw
- * every receipt of an hour rolls it up without loading the hour back and querying it. A hour
- * whose gathered count or last digest differs from its source is rolled up through SPARQL.
- */
-export class HourFolds {
-  readonly #hours = new Map<string, FoldedHour>();
-  readonly #transitionReceipts = new WeakMap<Transition, string>();
-
-  /** Adds appended raw receipts (in chain order). */
-  add(receipts: readonly Receipt[]): void {
-    for (const r of receipts) {
-      const hour = r.graph.slice(-13);
-      let h = this.#hours.get(hour);
-      if (h === undefined) this.#hours.set(hour, (h = { columns: [], transitions: [], count: 0, lastDigest: '' }));
-      const t = transitionOf(r, h.columns);
-      if (t !== undefined) {
-        h.transitions.push(t);
-        this.#transitionReceipts.set(t, r.iri);
-      }
-      h.count++;
-      h.lastDigest = r.digest;
-    }
-  }
-
-  /** Removes and returns what was gathered for an hour. */
-  take(hour: string): FoldedHour | undefined {
-    const h = this.#hours.get(hour);
-    this.#hours.delete(hour);
-    // In the order rollup-transitions.rq gives: by time, then by receipt IRI.
-    const iri = (t: Transition): string => this.#transitionReceipts.get(t) ?? '';
-    h?.transitions.sort((a, b) => a.timeMs - b.timeMs || (iri(a) < iri(b) ? -1 : iri(a) > iri(b) ? 1 : 0));
-    return h;
-  }
-
-  /** The hours gathered so far. */
-  hours(): string[] {
-    return [...this.#hours.keys()].sort();
-  }
 }
 
 const STATE_AFTER: Record<string, CircuitState> = {

@@ -93,7 +93,7 @@ async function drain<T>(stream: ResultStream<T>, timeoutMs: number | undefined):
 }
 
 /**
- * Runs a query over an RDF/JS source (the embedded store's N3 Store). Updates are refused:
+ * Runs a query over an RDF/JS source (the embedded store's quad index). Updates are refused:
  * evidence is append-only and enters only through the store's append methods.
  */
 export async function runQuery(

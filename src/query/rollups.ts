@@ -4,13 +4,13 @@
 import type * as RDF from '@rdfjs/types';
 import { DataFactory } from 'n3';
 import { KaizenError } from '../errors.js';
+import type { HourFolds } from '../evidence/hour-folds.js';
 import {
   type AlertEpisode,
   type CircuitState,
   EMPTY_CARRY,
   foldColumns,
   type HistogramRow,
-  type HourFolds,
   type RollupCarry,
   rollupReceipt,
   type StatsRow,

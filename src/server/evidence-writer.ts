@@ -3,7 +3,7 @@
 
 import { KaizenError } from '../errors.js';
 import type { KaizenEvent } from '../evidence/event.js';
-import { HourFolds } from '../evidence/rollup.js';
+import { HourFolds } from '../evidence/hour-folds.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import { DAY_MS, HOUR_MS, hourKey, hourStartMs, type TimeRange } from '../evidence/time.js';
 import { ensureRollups } from '../query/rollups.js';

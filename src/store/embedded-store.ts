@@ -1,5 +1,5 @@
-// The embedded EvidenceStore: an N3 Store of the partitions a command needs, made durable by
-// the append-only journal under a data directory.
+// The embedded EvidenceStore: an in-memory quad index of the partitions a command needs, made
+// durable by the append-only journal under a data directory.
 
 import { existsSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -19,7 +19,7 @@ import type {
   VerifyReport,
 } from '../evidence/store.js';
 import { daysIn, hourKey, type TimeRange } from '../evidence/time.js';
-import { receiptIri, V } from '../evidence/vocabulary.js';
+import { hourGraphIri, receiptIri, rollupGraphIri, V } from '../evidence/vocabulary.js';
 import { type DayIndex, readDayIndex, writeDayIndex } from './hour-index.js';
 import { type JournalFile, type JournalKind, listJournalFiles, readTail, scanReceipts } from './journal.js';
 import { JournalWriter, type Placement } from './journal-writer.js';
@@ -54,7 +54,8 @@ export class EmbeddedStore implements EvidenceStore {
   private readonly notice: (message: string) => void;
   private readonly lock: DirectoryLock | undefined;
   private readonly writer: JournalWriter | undefined;
-  private readonly n3 = new QuadIndex();
+  /** The quads of the loaded partitions. */
+  private readonly index = new QuadIndex();
   /** Loaded partitions: `raw:HOUR` and `rollup:DAY`. */
   private readonly loaded = new Set<string>();
   /** Byte offset of the end of the last whole receipt, per journal file path. */
@@ -176,12 +177,8 @@ export class EmbeddedStore implements EvidenceStore {
   }
 
   private addReceiptToMemory(r: Receipt, kind: JournalKind): void {
-    if (kind === 'rollup') this.dropGraph(r.graph);
-    this.n3.addQuads(r.quads as Quad[]);
-  }
-
-  private dropGraph(graph: string): void {
-    this.n3.dropGraph(graph);
+    if (kind === 'rollup') this.index.dropGraph(r.graph);
+    this.index.addQuads(r.quads as Quad[]);
   }
 
   /** The index a writer keeps up to date as it appends to a day. */
@@ -244,7 +241,7 @@ export class EmbeddedStore implements EvidenceStore {
   release(request: PartitionRequest): void {
     for (const day of daysIn(request.range)) {
       if (request.rollups === true && this.loaded.delete(`rollup:${day}`)) {
-        for (let h = 0; h < 24; h++) this.dropGraph(`urn:kaizen:rollup:${day}T${String(h).padStart(2, '0')}`);
+        for (let h = 0; h < 24; h++) this.index.dropGraph(rollupGraphIri(`${day}T${String(h).padStart(2, '0')}`));
       }
       if (request.raw === true) {
         for (let h = 0; h < 24; h++) {
@@ -252,7 +249,7 @@ export class EmbeddedStore implements EvidenceStore {
           const start = Date.parse(`${hour}:00:00Z`);
           // Only the hours the range overlaps: the other hours of the day stay loaded.
           if (start + 3_600_000 <= request.range.fromMs || start >= request.range.toMs) continue;
-          if (this.loaded.delete(`raw:${hour}`)) this.dropGraph(`urn:kaizen:hour:${hour}`);
+          if (this.loaded.delete(`raw:${hour}`)) this.index.dropGraph(hourGraphIri(hour));
         }
       }
     }
@@ -294,7 +291,7 @@ export class EmbeddedStore implements EvidenceStore {
     const file = this.file(day, 'raw');
     if (file !== undefined && this.dayCache?.day !== day && wanted.every((h) => index.hours[h] === undefined || index.hours[h]!.segments !== undefined)) {
       for (const hour of wanted) {
-        for (const [start, end] of index.hours[hour]?.segments ?? []) this.n3.addQuads(replaySegment(file.path, start, end));
+        for (const [start, end] of index.hours[hour]?.segments ?? []) this.index.addQuads(replaySegment(file.path, start, end));
         this.loaded.add(`raw:${hour}`);
       }
       return;
@@ -302,7 +299,7 @@ export class EmbeddedStore implements EvidenceStore {
     const byHour = this.parseRawDay(day);
     for (const hour of wanted) {
       const quads = byHour.get(hour);
-      if (quads !== undefined) this.n3.addQuads(quads);
+      if (quads !== undefined) this.index.addQuads(quads);
       this.loaded.add(`raw:${hour}`);
     }
   }
@@ -328,8 +325,8 @@ export class EmbeddedStore implements EvidenceStore {
       }
     });
     for (const [g, quads] of latest) {
-      this.dropGraph(g);
-      this.n3.addQuads(quads);
+      this.index.dropGraph(g);
+      this.index.addQuads(quads);
     }
   }
 
@@ -354,7 +351,7 @@ export class EmbeddedStore implements EvidenceStore {
         if (seq < e.firstSeq || seq > e.lastSeq) continue;
         const range = { fromMs: Date.parse(`${hour}:00:00Z`), toMs: Date.parse(`${hour}:00:00Z`) + 3_600_000 };
         await this.load({ range, raw: true });
-        const found = this.n3.getQuads(namedNode(iri), null, null, namedNode(`urn:kaizen:hour:${hour}`)).length > 0;
+        const found = this.index.getQuads(namedNode(iri), null, null, namedNode(hourGraphIri(hour))).length > 0;
         if (found) return hour;
       }
     }
@@ -363,16 +360,16 @@ export class EmbeddedStore implements EvidenceStore {
 
   async query(sparql: string, options?: QueryOptions): Promise<QueryResult> {
     const { runQuery } = await import('../query/engine.js');
-    return runQuery(this.n3, sparql, options);
+    return runQuery(this.index, sparql, options);
   }
 
   match(subject: RDF.Term | null, predicate: RDF.Term | null, object: RDF.Term | null, graph: RDF.Term | null): Quad[] {
-    return this.n3.getQuads(subject, predicate, object, graph);
+    return this.index.getQuads(subject, predicate, object, graph);
   }
 
   /** The index of what is loaded (for hand-written scans that compare with SPARQL). */
   get memory(): QuadIndex {
-    return this.n3;
+    return this.index;
   }
 
   async *exportReceipts(range: TimeRange, options: { rollups?: boolean } = {}): AsyncIterable<Receipt> {
@@ -418,7 +415,7 @@ export class EmbeddedStore implements EvidenceStore {
       journalBytes: bytes,
       lastSeq: this.seq,
       lastDigest: this.digest,
-      loadedQuads: this.n3.size,
+      loadedQuads: this.index.size,
     };
   }
 

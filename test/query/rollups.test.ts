@@ -7,7 +7,7 @@ import path from 'node:path';
 import type * as RDF from '@rdfjs/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Histogram, mergeHistograms, parseHistogram, quantile, RELATIVE_ERROR } from '../../src/evidence/histogram.js';
-import { HourFolds } from '../../src/evidence/rollup.js';
+import { HourFolds } from '../../src/evidence/hour-folds.js';
 import { V } from '../../src/evidence/vocabulary.js';
 import { ensureRollups } from '../../src/query/rollups.js';
 import { type EmbeddedStore, openEmbeddedStore } from '../../src/store/embedded-store.js';
