@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   KZN_NOT_ACCEPTABLE: { title: 'No representation matches the Accept header', httpStatus: 406, exitCode: 2 },
   KZN_BODY_TOO_LARGE: { title: 'Request body exceeds the size limit', httpStatus: 413, exitCode: 2 },
   KZN_UNSUPPORTED_MEDIA: { title: 'Request body has an unsupported media type', httpStatus: 415, exitCode: 2 },
+  KZN_IDEMPOTENCY_CONFLICT: { title: 'Idempotency key or signal id was first used for another signal', httpStatus: 422, exitCode: 2 },
   KZN_QUERY_LIMIT: { title: 'Query result exceeds the result limit', httpStatus: 422, exitCode: 2 },
   KZN_QUERY_TIMEOUT: { title: 'Query stopped at its timeout', httpStatus: 503, exitCode: 2 },
   KZN_UNAVAILABLE: { title: 'Service is unavailable (journal failed or shutting down)', httpStatus: 503, exitCode: 3 },

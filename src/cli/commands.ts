@@ -152,6 +152,7 @@ export function registerCommands(program: Command, deps: CliDeps): void {
     .option('--sparql-timeout <ms>', 'stop a /sparql query after this many milliseconds', '10000')
     .option('--sparql-limit <n>', 'the most rows (or quads) a /sparql answer may have', '10000')
     .option('--body-limit <bytes>', 'the largest request body', '65536')
+    .option('--idempotency-window <duration>', 'how long an Idempotency-Key (or a client signal_id) of POST /signal is remembered, e.g. 30m, 1h, 24h', '1h')
     .option('--schedule <cron>', 'also write the last complete week\'s review at these times (as kaizen schedule), e.g. "0 9 * * MON"')
     .option('--schedule-out <dir>', 'where the scheduled reviews go (default: DATA/reviews)')
     .option('--schedule-format <formats>', 'md, html and/or json, comma-separated, for the scheduled reviews', 'md,html')
@@ -164,7 +165,8 @@ export function registerCommands(program: Command, deps: CliDeps): void {
         '',
         'Chaos controls need KAIZEN_ADMIN_TOKEN (send Authorization: Bearer <token>); without it they are off.',
         'Pipeline settings come from TPS_* variables (docs/configuration.md). Stop with Ctrl-C (SIGINT) or SIGTERM:',
-        'what is buffered is journaled first.',
+        'what is buffered is journaled first. On start, every signal an earlier server accepted and left without an',
+        'outcome is queued again (within its timeout_ms) or closed as signal.abandoned (reason crash-recovery).',
       ].join('\n'),
     )
     .action(async (opts, cmd) => (await import('./serve.js')).runServe(deps, opts, cmd));

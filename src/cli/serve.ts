@@ -4,6 +4,7 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { KaizenError, quoteInput } from '../errors.js';
+import { parseDuration } from '../evidence/time.js';
 import { resolveConfig } from '../pipeline/config.js';
 import { parseCron, type ReviewSchedule } from '../report/schedule.js';
 import { buildServer } from '../server/app.js';
@@ -20,6 +21,7 @@ export interface ServeOptions {
   sparqlTimeout: string;
   sparqlLimit: string;
   bodyLimit: string;
+  idempotencyWindow: string;
   /** A cron pattern: write the last complete week's review at those times, as `kaizen schedule` does. */
   schedule?: string;
   scheduleOut?: string;
@@ -52,6 +54,7 @@ export async function startServe(deps: CliDeps, opts: ServeOptions, global: Glob
     sparqlResultLimit: integer(opts.sparqlLimit, '--sparql-limit', 1),
     bodyLimitBytes: integer(opts.bodyLimit, '--body-limit', 256),
   };
+  const idempotencyWindowMs = parseDuration(opts.idempotencyWindow, '--idempotency-window');
   const config = resolveConfig({ env: deps.env });
   // Checked before anything starts, so that a bad pattern or format stops nothing half-way.
   if (opts.schedule !== undefined) parseCron(opts.schedule, 'UTC', '--schedule');
@@ -64,7 +67,7 @@ export async function startServe(deps: CliDeps, opts: ServeOptions, global: Glob
   let app: ReturnType<typeof buildServer> | undefined;
   let schedule: ReviewSchedule | undefined;
   try {
-    live = new LivePipeline({ store, gate, config, ...(tracer !== undefined && { onEvent: (e) => tracer.record(e) }) });
+    live = new LivePipeline({ store, gate, config, idempotencyWindowMs, ...(tracer !== undefined && { onEvent: (e) => tracer.record(e) }) });
     const adminToken = deps.env.KAIZEN_ADMIN_TOKEN;
     app = buildServer({
       store,
@@ -84,6 +87,11 @@ export async function startServe(deps: CliDeps, opts: ServeOptions, global: Glob
       schedule.start();
       const next = schedule.nextRunMs(deps.now());
       app.log.info({ cron: opts.schedule, out: outDir, next: next === undefined ? null : new Date(next).toISOString() }, 'review schedule started');
+    }
+    const recovered = live.recovery;
+    if (recovered !== undefined && recovered.requeued + recovered.abandoned > 0) {
+      app.log.warn(recovered, 'recovered the signals an earlier server accepted and left without an outcome');
+      deps.stderr(`kaizen serve: recovered ${recovered.requeued + recovered.abandoned} signals left without an outcome: ${recovered.requeued} queued again, ${recovered.abandoned} abandoned (crash-recovery)\n`);
     }
     app.log.info({ data: dataDirOf(deps, global), chaos: adminToken === undefined || adminToken === '' ? 'off' : 'on' }, 'kaizen serve started');
     const running = { app, live };

@@ -19,6 +19,8 @@ export const EVENT_TYPES = {
   'signal.received': { className: 'SignalReceived', pillar: 'kanban' },
   'signal.accepted': { className: 'SignalAccepted', pillar: 'kanban' },
   'signal.rejected': { className: 'SignalRejected', pillar: 'jidoka' },
+  'signal.recovered': { className: 'SignalRecovered', pillar: 'kanban' },
+  'signal.abandoned': { className: 'SignalAbandoned', pillar: 'kanban' },
   'task.started': { className: 'TaskStarted', pillar: 'kanban' },
   'task.completed': { className: 'TaskCompleted', pillar: 'kanban', unit: 'ms', latency: true },
   'task.failed': { className: 'TaskFailed', pillar: 'jidoka', unit: 'ms', latency: true },

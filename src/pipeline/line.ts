@@ -69,6 +69,11 @@ export class Line {
   lastQueueProgressMs: number;
   /** The worker.crashed id of each worker that is down. */
   readonly crashIds = new Map<string, string>();
+  /**
+   * When each accepted signal without an outcome yet arrived, oldest first (kept only when
+   * signal.accepted is emitted: queue.depth samples tell a restarted server how far back to look).
+   */
+  readonly inFlight = new Map<string, number>();
   onTransition: (t: Transition, causeId: string | undefined) => void = () => {};
 
   constructor(parts: LineParts, startMs: number) {
@@ -191,6 +196,7 @@ export class Line {
     attributes['lane'] = task.lane;
     attributes['attempts'] = task.attempt;
     this.timing.add(now, latencyMs, !o.ok);
+    this.inFlight.delete(s.id);
     const recorded = o.calledDownstream ? this.breaker.record(now, !o.ok, o.epoch) : undefined;
     if (o.ok) {
       this.counters.completed += 1;

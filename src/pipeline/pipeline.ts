@@ -9,7 +9,7 @@ import { DEFAULT_CONFIG, type PipelineConfig } from './config.js';
 import { type Downstream, simulatedDownstream } from './downstream.js';
 import type { EventSink } from './events.js';
 import { type IdGenerator, seededIds } from './ids.js';
-import { type SubmitResult, submitSignal } from './intake.js';
+import { type RecoveryAction, recoverSignal, type SubmitOptions, type SubmitResult, submitSignal, type UnfinishedSignal } from './intake.js';
 import { type Counters, Line } from './line.js';
 import { deriveSeed, Random } from './random.js';
 import { Supervisor } from './supervisor.js';
@@ -99,9 +99,20 @@ export class Pipeline {
   }
 
   /** Takes a signal now: the answer says whether it was queued or why it was refused. */
-  submit(input: unknown): SubmitResult {
+  submit(input: unknown, options?: SubmitOptions): SubmitResult {
     this.advance();
-    return submitSignal(this.#line, input);
+    return submitSignal(this.#line, input, options);
+  }
+
+  /**
+   * Takes back, now, the accepted signals a stopped server left without an outcome: each is queued
+   * again or abandoned (intake.ts recoverSignal); `deadlineOf` says when each one's time is up.
+   */
+  recover(unfinished: readonly UnfinishedSignal[], deadlineOf: (u: UnfinishedSignal) => number): RecoveryAction[] {
+    this.advance();
+    const actions = unfinished.map((u) => recoverSignal(this.#line, u, deadlineOf(u)));
+    this.#line.pump();
+    return actions;
   }
 
   /** Runs everything due up to and at `toMs` (default: the clock's now), in time order. */

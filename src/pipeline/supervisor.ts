@@ -187,10 +187,13 @@ export class Supervisor {
     this.#lastDepthMs = line.nowMs;
     let buffered = 0;
     for (const w of line.pool.workers) buffered += w.local.length;
-    line.emit('queue.depth', COMPONENTS.queue, {
-      value: depth,
-      attributes: { capacity: line.queue.capacity, saturation_pct: round((100 * depth) / line.queue.capacity, 1), buffered },
-    });
+    const attributes: Record<string, number> = { capacity: line.queue.capacity, saturation_pct: round((100 * depth) / line.queue.capacity, 1), buffered };
+    // How long the oldest signal without an outcome has waited: a restarted server looks that far back.
+    if (line.config.signals.emitAccepted) {
+      const oldest = line.inFlight.values().next();
+      attributes['oldest_wait_ms'] = oldest.done === true ? 0 : Math.max(0, Math.round(line.nowMs - oldest.value));
+    }
+    line.emit('queue.depth', COMPONENTS.queue, { value: depth, attributes });
   }
 
   #rebalance(): void {

@@ -2,6 +2,7 @@
 // is due, and every event journaled through the evidence writer.
 
 import { randomInt } from 'node:crypto';
+import { KaizenError } from '../errors.js';
 import type { KaizenEvent } from '../evidence/event.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import { HOUR_MS } from '../evidence/time.js';
@@ -13,8 +14,11 @@ import { type IdGenerator, seededIds } from '../pipeline/ids.js';
 import type { SubmitResult } from '../pipeline/intake.js';
 import { createPipeline, type Pipeline, type PipelineStatus } from '../pipeline/pipeline.js';
 import { deriveSeed, Random } from '../pipeline/random.js';
+import { checkSignal } from '../pipeline/signal.js';
 import { EvidenceWriter, type EvidenceWriterOptions } from './evidence-writer.js';
+import { fingerprintOfSignal, IdempotencyKeys, type RememberedSignal } from './idempotency.js';
 import { LiveStats } from './live-stats.js';
+import { scanForRecovery } from './recovery.js';
 import { SignalLog } from './signal-log.js';
 import type { StoreGate } from './store-gate.js';
 
@@ -34,7 +38,20 @@ export interface LivePipelineOptions {
   readonly onEvent?: (event: KaizenEvent) => void;
   /** How many recent signals GET /signal/:id remembers. */
   readonly signalMemory?: number;
+  /** How long an Idempotency-Key (or a client's signal id) is remembered, ms (default 1 h). */
+  readonly idempotencyWindowMs?: number;
 }
+
+/** What the start found left open by the server before it, and what it did with it. */
+export interface RecoveryReport {
+  readonly requeued: number;
+  readonly abandoned: number;
+  readonly keysRemembered: number;
+  readonly hoursScanned: number;
+}
+
+/** The answer to a submit: the pipeline's, or, for a retry, the first answer given under its key. */
+export type LiveSubmitResult = SubmitResult & { readonly replayed?: boolean };
 
 /**
  * Owns a Pipeline and drives it with the wall clock: every call first advances it to now, and a
@@ -48,6 +65,10 @@ export class LivePipeline {
   readonly stats: LiveStats;
   readonly clock: Clock;
   readonly startedMs: number;
+  readonly keys: IdempotencyKeys;
+  readonly #store: EvidenceStore;
+  readonly #gate: StoreGate;
+  #recovery: RecoveryReport | undefined;
   readonly #ids: IdGenerator;
   #traceId: string | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -64,6 +85,9 @@ export class LivePipeline {
     const config: PipelineConfig = { ...base, signals: { ...base.signals, emitAccepted: true } };
     this.writer = new EvidenceWriter({ store: options.store, gate: options.gate, ...options.writer });
     this.signals = new SignalLog(options.signalMemory);
+    this.keys = new IdempotencyKeys(options.idempotencyWindowMs ?? HOUR_MS);
+    this.#store = options.store;
+    this.#gate = options.gate;
     this.stats = new LiveStats(config.timing.windowMs);
     const seeded = seededIds(deriveSeed(seed, 2));
     // A signal submitted over HTTP carries the request's trace id into its receipts.
@@ -96,26 +120,81 @@ export class LivePipeline {
     return this.pipeline.config;
   }
 
-  /** Loads the current hour and starts the clock. */
+  /** What the start recovered (undefined before start). */
+  get recovery(): RecoveryReport | undefined {
+    return this.#recovery;
+  }
+
+  /**
+   * Loads the current hour, takes back what the server before this one left open (every accepted
+   * signal without an outcome is queued again or abandoned; recent idempotency keys are
+   * remembered), and starts the clock.
+   */
   async start(): Promise<void> {
     if (this.#running) return;
-    await this.writer.open(this.clock.now());
+    const nowMs = this.clock.now();
+    await this.writer.open(nowMs);
+    const scan = await scanForRecovery(this.#store, this.#gate, { nowMs, keyWindowMs: this.keys.windowMs, openHour: this.writer.openHour });
+    for (const r of scan.remembered) this.keys.remember(r);
+    const { defaultTimeoutMs } = this.config.signals;
+    const actions = this.pipeline.recover(scan.unfinished, (u) => u.acceptedMs + (u.timeoutMs ?? defaultTimeoutMs ?? Number.POSITIVE_INFINITY));
+    scan.unfinished.forEach((u, i) => {
+      this.signals.recovered(u, actions[i] === 'requeued', this.clock.now());
+    });
+    const requeued = actions.filter((a) => a === 'requeued').length;
+    this.#recovery = { requeued, abandoned: actions.length - requeued, keysRemembered: this.keys.size, hoursScanned: scan.hoursScanned };
     this.#running = true;
     this.pipeline.start();
     this.#tick();
   }
 
-  /** Takes a signal now; `traceId` (from the request's traceparent) becomes the signal's trace id. */
-  submit(input: unknown, traceId?: string): SubmitResult {
+  /**
+   * Takes a signal now; `traceId` (from the request's traceparent) becomes the signal's trace id.
+   * With an idempotency key or a client signal id already used within the window, nothing is
+   * submitted: the answer is the first one's, marked replayed (a retry with other fields is refused).
+   */
+  submit(input: unknown, traceId?: string, retry: { key?: string; clientId?: string } = {}): LiveSubmitResult {
+    const { key, clientId } = retry;
+    const nowMs = this.clock.now();
+    const check = key === undefined && clientId === undefined ? undefined : checkSignal(input);
+    if (check?.ok === true) {
+      const fingerprint = fingerprintOfSignal(check.signal);
+      const first = this.keys.find(key, clientId, nowMs);
+      if (first !== undefined) return this.#replay(first, fingerprint, key, clientId);
+    }
     this.#traceId = traceId;
     try {
-      const result = this.pipeline.submit(input);
-      this.signals.submitted(result, this.clock.now());
+      const result = this.pipeline.submit(input, { ...(clientId !== undefined && { signalId: clientId }), ...(key !== undefined && { idempotencyKey: key }) });
+      this.signals.submitted(result, nowMs);
+      if (result.accepted && check?.ok === true) {
+        this.keys.remember({
+          signalId: result.signalId,
+          traceId: result.traceId,
+          acceptedMs: nowMs,
+          ...(key !== undefined && { key }),
+          clientId: clientId !== undefined,
+          fingerprint: fingerprintOfSignal(check.signal),
+          queueDepth: result.queueDepth,
+        });
+      }
       return result;
     } finally {
       this.#traceId = undefined;
       this.#arm();
     }
+  }
+
+  #replay(first: RememberedSignal, fingerprint: string, key: string | undefined, clientId: string | undefined): LiveSubmitResult {
+    const named = key !== undefined ? `Idempotency-Key ${JSON.stringify(key)}` : `signal_id ${JSON.stringify(clientId)}`;
+    if (first.fingerprint !== fingerprint) {
+      throw new KaizenError('KZN_IDEMPOTENCY_CONFLICT', `${named} was first used for a signal with other fields (signal ${first.signalId})`, {
+        hint: 'A retry must repeat the first request; use a new key for a new signal.',
+      });
+    }
+    if (clientId !== undefined && first.signalId !== clientId) {
+      throw new KaizenError('KZN_IDEMPOTENCY_CONFLICT', `${named} was first used for signal ${first.signalId}, not ${clientId}`);
+    }
+    return { accepted: true, signalId: first.signalId, traceId: first.traceId, queueDepth: first.queueDepth ?? this.pipeline.status().queue.depth, replayed: true };
   }
 
   /** A snapshot at the current time. */

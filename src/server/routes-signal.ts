@@ -8,6 +8,7 @@ import { HOUR_MS, hourStartMs } from '../evidence/time.js';
 import { kzLocal, V } from '../evidence/vocabulary.js';
 import { SIGNAL_TYPES } from '../pipeline/signal.js';
 import type { ServerContext } from './context.js';
+import { checkIdempotencyKey } from './idempotency.js';
 import type { SignalRecord } from './signal-log.js';
 
 const { literal } = DataFactory;
@@ -27,6 +28,11 @@ const SIGNAL_BODY = {
       },
     },
     timeout_ms: { type: 'integer', minimum: 1 },
+    signal_id: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$',
+      description: "the client's own id for the signal; a retry with the same id adds nothing (like Idempotency-Key)",
+    },
   },
 } as const;
 
@@ -57,15 +63,19 @@ export function registerSignalRoutes(app: FastifyInstance, ctx: ServerContext): 
       schema: {
         summary: 'Submit a signal to the pipeline',
         description:
-          '202 once the signal is queued and its signal.accepted receipt is journaled; with ?wait=true, 200 with its outcome. 503 while the circuit is open, 429 with Retry-After when the queue is full.',
+          '202 once the signal is queued and its signal.accepted receipt is journaled; with ?wait=true, 200 with its outcome. 503 while the circuit is open, 429 with Retry-After when the queue is full. With an Idempotency-Key header (or a signal_id of its own), a retry within the window gets the first answer (with Idempotent-Replayed: true) and adds nothing; a retry with other fields gets 422.',
         tags: ['pipeline'],
         body: SIGNAL_BODY,
+        headers: {
+          type: 'object',
+          properties: { 'idempotency-key': { type: 'string', description: 'makes a retry safe: 1–200 printable ASCII characters' } },
+        },
         querystring: { type: 'object', additionalProperties: false, properties: { wait: { type: 'boolean', default: false } } },
         response: {
           200: {
             type: 'object',
             properties: {
-              status: { type: 'string', enum: ['completed', 'failed'] },
+              status: { type: 'string', enum: ['completed', 'failed', 'abandoned'] },
               signal_id: { type: 'string' },
               trace_id: { type: 'string' },
               duration_ms: { type: ['number', 'null'] },
@@ -84,7 +94,10 @@ export function registerSignalRoutes(app: FastifyInstance, ctx: ServerContext): 
       },
     },
     async (request, reply) => {
-      const r = live.submit(request.body, request.id);
+      const key = checkIdempotencyKey(request.headers['idempotency-key']);
+      const { signal_id: clientId, ...input } = request.body as { signal_id?: string };
+      const r = live.submit(input, request.id, { ...(key !== undefined && { key }), ...(clientId !== undefined && { clientId }) });
+      if (r.replayed === true) reply.header('idempotent-replayed', 'true');
       if (!r.accepted && r.reason === 'invalid-signal') {
         throw new KaizenError('KZN_REQUEST_INVALID', `body: ${r.detail ?? 'not a signal'}`);
       }

@@ -4,9 +4,9 @@
 import { KaizenError } from '../errors.js';
 import type { KaizenEvent } from '../evidence/event.js';
 import { hourKey } from '../evidence/time.js';
-import type { SubmitResult } from '../pipeline/intake.js';
+import type { SubmitResult, UnfinishedSignal } from '../pipeline/intake.js';
 
-export type SignalState = 'queued' | 'completed' | 'failed' | 'rejected';
+export type SignalState = 'queued' | 'completed' | 'failed' | 'rejected' | 'abandoned';
 
 /** What the server knows of one signal. */
 export interface SignalRecord {
@@ -61,21 +61,30 @@ export class SignalLog {
       hour: hourKey(atMs),
       ...(!result.accepted && { reason: result.reason }),
     };
+    this.#add(record);
+    return record;
+  }
+
+  #add(record: SignalRecord): void {
     this.#records.set(record.id, record);
     if (this.#records.size > this.capacity) {
       const oldest = this.#records.keys().next().value as string;
       this.#records.delete(oldest);
     }
-    return record;
   }
 
-  /** Sees every event: task outcomes settle their signal. */
+  /** Notes a signal the server before this one accepted and left without an outcome. */
+  recovered(u: UnfinishedSignal, requeued: boolean, atMs: number): void {
+    this.#add({ id: u.signalId, traceId: u.traceId, state: requeued ? 'queued' : 'abandoned', submittedMs: u.acceptedMs, hour: hourKey(u.acceptedMs), ...(!requeued && { reason: 'crash-recovery', finishedMs: atMs }) });
+  }
+
+  /** Sees every event: task outcomes (and abandonment) settle their signal. */
   observe(event: KaizenEvent): void {
-    if (event.type !== 'task.completed' && event.type !== 'task.failed') return;
+    if (event.type !== 'task.completed' && event.type !== 'task.failed' && event.type !== 'signal.abandoned') return;
     const id = event.signalId;
     const record = id === undefined ? undefined : this.#records.get(id);
     if (record === undefined) return;
-    record.state = event.type === 'task.completed' ? 'completed' : 'failed';
+    record.state = event.type === 'task.completed' ? 'completed' : event.type === 'task.failed' ? 'failed' : 'abandoned';
     record.finishedMs = event.timeMs;
     if (event.value !== undefined) record.durationMs = event.value;
     if (event.reason !== undefined) record.reason = event.reason;

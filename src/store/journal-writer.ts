@@ -21,7 +21,9 @@ export interface Placement {
 }
 
 interface Pending {
-  readonly byFile: Map<string, { chunks: string[]; slots: number[] }>;
+  /** The file of each receipt and its text, in chain order. */
+  readonly names: string[];
+  readonly chunks: string[];
   readonly placements: Placement[];
   readonly resolve: (placements: Placement[]) => void;
   readonly reject: (error: unknown) => void;
@@ -55,17 +57,11 @@ export class JournalWriter {
    * landed (in the order given).
    */
   append(receipts: readonly { receipt: Receipt; kind: JournalKind }[]): Promise<Placement[]> {
-    const byFile = new Map<string, { chunks: string[]; slots: number[] }>();
-    receipts.forEach(({ receipt, kind }, i) => {
-      const name = fileOfReceipt(receipt, kind);
-      let file = byFile.get(name);
-      if (file === undefined) byFile.set(name, (file = { chunks: [], slots: [] }));
-      file.chunks.push(receipt.lines.join(''));
-      file.slots.push(i);
-    });
+    const names = receipts.map(({ receipt, kind }) => fileOfReceipt(receipt, kind));
+    const chunks = receipts.map(({ receipt }) => receipt.lines.join(''));
     const placements = new Array<Placement>(receipts.length);
     return new Promise<Placement[]>((resolve, reject) => {
-      this.pending.push({ byFile, placements, resolve, reject });
+      this.pending.push({ names, chunks, placements, resolve, reject });
       if (this.flushing === undefined) this.flushing = this.flushLoop();
     });
   }
@@ -109,38 +105,42 @@ export class JournalWriter {
     return h;
   }
 
+  /**
+   * Writes a batch as runs of consecutive receipts that go to the same file, in chain order, so
+   * that a process killed part-way leaves every file holding a prefix of the chain: no receipt is
+   * on disk while one before it is missing (only a torn tail, which the next writer cuts off).
+   */
   private async commit(batch: readonly Pending[]): Promise<void> {
-    const merged = new Map<string, { chunks: string[]; slots: { pending: Pending; slot: number }[] }>();
+    const runs: { name: string; chunks: string[]; slots: { pending: Pending; slot: number }[] }[] = [];
     for (const p of batch) {
-      for (const [name, file] of p.byFile) {
-        let into = merged.get(name);
-        if (into === undefined) merged.set(name, (into = { chunks: [], slots: [] }));
-        file.chunks.forEach((chunk, k) => {
-          into.chunks.push(chunk);
-          into.slots.push({ pending: p, slot: file.slots[k]! });
-        });
-      }
+      p.names.forEach((name, slot) => {
+        let run = runs[runs.length - 1];
+        if (run?.name !== name) runs.push((run = { name, chunks: [], slots: [] }));
+        run.chunks.push(p.chunks[slot]!);
+        run.slots.push({ pending: p, slot });
+      });
     }
     const before = new Map<string, number>();
     try {
-      for (const [name, file] of merged) {
+      for (const run of runs) {
+        const { name } = run;
         const h = await this.handleFor(name);
         const path = join(this.dir, name);
         const start = this.sizes.get(name)!;
-        before.set(name, start);
-        const buf = this.scratch(file.chunks.reduce((n, c) => n + c.length * 3, 0));
+        if (!before.has(name)) before.set(name, start);
+        const buf = this.scratch(run.chunks.reduce((n, c) => n + c.length * 3, 0));
         let at = 0;
-        file.chunks.forEach((chunk, k) => {
+        run.chunks.forEach((chunk, k) => {
           const from = at;
           at += buf.write(chunk, at, 'utf8');
-          const { pending, slot } = file.slots[k]!;
+          const { pending, slot } = run.slots[k]!;
           pending.placements[slot] = { path, start: start + from, end: start + at };
         });
         await h.write(buf, 0, at);
         this.sizes.set(name, start + at);
         this.bytesWritten += at;
       }
-      for (const name of merged.keys()) await this.handles.get(name)!.datasync();
+      for (const name of before.keys()) await this.handles.get(name)!.datasync();
       this.commits++;
     } catch (cause) {
       for (const [name, size] of before) {

@@ -180,6 +180,14 @@ const checks: Record<string, () => Promise<void>> = {
     expect(of(`${KZ_NS}value`)).toHaveLength(fixture.filter((e) => e.value !== undefined).length);
     expect(new Set(got.map((r) => r.p)).size).toBeLessThanOrEqual(8);
   },
+  'signal-lifecycle': async () => {
+    const got = await rows('signal-lifecycle');
+    const of = (p: string): Record<string, string>[] => got.filter((r) => r.p === p);
+    expect(of(RDF_TYPE)).toHaveLength(fixture.length);
+    expect(of(`${KZ_NS}signal`).map((r) => r.o).sort()).toEqual(fixture.flatMap((e) => (e.signal_id === undefined ? [] : [e.signal_id])).sort());
+    expect(of(`${KZ_NS}attributes`)).toHaveLength(fixture.filter((e) => e.attributes !== undefined).length);
+    expect(new Set(got.map((r) => r.p)).size).toBeLessThanOrEqual(6);
+  },
   'hourly-stats': async () => {
     const counts: Record<string, number> = {};
     let depthSum = 0;

@@ -35,6 +35,8 @@ export interface TestServerOptions {
   /** Import the fixture week (2026-W47) into the data directory first. */
   readonly fixture?: boolean;
   readonly dataDir?: string;
+  /** Seeds the ids and the downstream (default 7); a restart over the same data needs another. */
+  readonly seed?: number;
 }
 
 /** Fast settings: quick breaker recovery, frequent Andon evaluation, a short timing window. */
@@ -75,7 +77,7 @@ export async function startTestServer(o: TestServerOptions = {}): Promise<TestSe
     store,
     gate,
     config: resolveConfig({ env: { ...FAST_ENV, ...o.env } }),
-    seed: 7,
+    seed: o.seed ?? 7,
     writer: { flushIntervalMs: 5 },
     ...(o.clock !== undefined && { clock: o.clock }),
     ...(o.downstream !== undefined && { downstream: o.downstream }),

@@ -1,0 +1,164 @@
+// What a stopped server left open: on start, the raw hours before the restart are read back for
+// the accepted signals without an outcome (to be queued again or abandoned) and for the
+// idempotency keys still within their window.
+
+import type * as RDF from '@rdfjs/types';
+import { KaizenError } from '../errors.js';
+import type { EvidenceStore } from '../evidence/store.js';
+import { DAY_MS, HOUR_MS, hourStartMs } from '../evidence/time.js';
+import { kzLocal, V } from '../evidence/vocabulary.js';
+import type { UnfinishedSignal } from '../pipeline/intake.js';
+import { SIGNAL_TYPES, type SignalType } from '../pipeline/signal.js';
+import { loadCatalogue } from '../query/catalogue.js';
+import { releaseAround } from './context.js';
+import { fingerprintOfAttributes, type RememberedSignal } from './idempotency.js';
+import type { StoreGate } from './store-gate.js';
+
+/** How far back a restart looks for its last queue-depth sample (they come at least hourly). */
+const MAX_LOOKBACK_MS = 2 * DAY_MS;
+
+/** Hours that hold at least one queue-depth sample of a running server (samples are at most an hour and an interval apart). */
+const SAMPLE_SPAN_HOURS = 3;
+
+/** What the scan found. */
+export interface RecoveryScan {
+  readonly unfinished: UnfinishedSignal[];
+  /** Idempotency keys (and client signal ids) of the signals accepted within the key window. */
+  readonly remembered: RememberedSignal[];
+  readonly hoursScanned: number;
+}
+
+interface Fields {
+  type?: string;
+  t?: number;
+  signal?: string;
+  trace?: string;
+  span?: string;
+  attributes?: Record<string, string | number>;
+}
+
+const OUTCOMES = new Set(['TaskCompleted', 'TaskFailed', 'SignalAbandoned']);
+
+/** The receipts of the loaded raw hours, folded from signal-lifecycle.rq's rows. */
+async function receiptsLoaded(store: EvidenceStore): Promise<Fields[]> {
+  const q = loadCatalogue().get('signal-lifecycle');
+  if (q === undefined) throw new KaizenError('KZN_QUERY_UNKNOWN', 'the query signal-lifecycle.rq is missing from queries/');
+  const result = await store.query(q.text);
+  const byReceipt = new Map<string, Fields>();
+  for (const row of result.kind === 'bindings' ? result.rows : []) {
+    const r = row.r?.value;
+    const p = row.p?.value;
+    const o: RDF.Term | undefined = row.o;
+    if (r === undefined || p === undefined || o === undefined) continue;
+    let f = byReceipt.get(r);
+    if (f === undefined) byReceipt.set(r, (f = {}));
+    if (p === V.type.value) f.type = kzLocal(o.value);
+    else if (p === V.epochMs.value) f.t = Number(o.value);
+    else if (p === V.signal.value) f.signal = o.value;
+    else if (p === V.trace.value) f.trace = o.value;
+    else if (p === V.span.value) f.span = o.value;
+    else if (p === V.attributes.value) f.attributes = parseAttributes(o.value);
+  }
+  return [...byReceipt.values()];
+}
+
+function parseAttributes(json: string): Record<string, string | number> | undefined {
+  try {
+    const v: unknown = JSON.parse(json);
+    return typeof v === 'object' && v !== null ? (v as Record<string, string | number>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function unfinishedOf(f: Fields): UnfinishedSignal | undefined {
+  const a = f.attributes ?? {};
+  const type = a['signal_type'];
+  const priority = a['priority'];
+  if (f.signal === undefined || f.t === undefined || !(SIGNAL_TYPES as readonly unknown[]).includes(type)) return undefined;
+  if (priority !== 1 && priority !== 2 && priority !== 3 && priority !== 4) return undefined;
+  const timeout = a['timeout_ms'];
+  const latency = a['latency_ms'];
+  return {
+    signalId: f.signal,
+    traceId: f.trace ?? '',
+    spanId: f.span ?? '',
+    acceptedMs: f.t,
+    signalType: type as SignalType,
+    priority,
+    lane: a['lane'] === 'slow' ? 'slow' : 'fast',
+    ...(typeof timeout === 'number' && { timeoutMs: timeout }),
+    ...(typeof latency === 'number' && { latencyMs: latency }),
+  };
+}
+
+/**
+ * Reads the raw hours back from the last one with evidence, newest first, until it has passed
+ * both the oldest signal still waiting at the last queue-depth sample before the stop and the
+ * start of the key window. Each hour is loaded, read and released again (the open hour stays).
+ */
+export async function scanForRecovery(
+  store: EvidenceStore,
+  gate: StoreGate,
+  options: { readonly nowMs: number; readonly keyWindowMs: number; readonly openHour: string | undefined },
+): Promise<RecoveryScan> {
+  const { nowMs, keyWindowMs, openHour } = options;
+  const summaries = await gate.run(() => store.hourSummaries({ fromMs: nowMs - MAX_LOOKBACK_MS, toMs: nowMs + HOUR_MS }));
+  const hours = [...summaries.keys()].reverse();
+  const accepted = new Map<string, Fields>();
+  const finished = new Set<string>();
+  const remembered: RememberedSignal[] = [];
+  let waitFromMs: number | undefined;
+  let scanned = 0;
+  for (const hour of hours) {
+    const fromMs = hourStartMs(hour);
+    const needed = Math.min(waitFromMs ?? Number.NEGATIVE_INFINITY, nowMs - keyWindowMs);
+    if (waitFromMs !== undefined && fromMs + HOUR_MS <= needed) break;
+    const range = { fromMs, toMs: fromMs + HOUR_MS };
+    const receipts = await gate.run(async () => {
+      await store.load({ range, raw: true });
+      try {
+        return await receiptsLoaded(store);
+      } finally {
+        releaseAround(store, range, openHour);
+      }
+    });
+    scanned++;
+    let lastSample: Fields | undefined;
+    for (const f of receipts) {
+      if (f.type === 'QueueDepthSampled' && typeof f.attributes?.['oldest_wait_ms'] === 'number') {
+        if (lastSample === undefined || (f.t ?? 0) > (lastSample.t ?? 0)) lastSample = f;
+      } else if (f.signal !== undefined && f.type !== undefined && OUTCOMES.has(f.type)) {
+        finished.add(f.signal);
+      } else if (f.type === 'SignalAccepted' && f.signal !== undefined) {
+        accepted.set(f.signal, f);
+      }
+    }
+    if (waitFromMs === undefined && lastSample !== undefined) {
+      waitFromMs = Math.min((lastSample.t ?? fromMs) - Number(lastSample.attributes?.['oldest_wait_ms']), fromMs);
+    } else if (waitFromMs === undefined && scanned >= SAMPLE_SPAN_HOURS) {
+      // No server wrote these hours (a server samples depth as it starts and at least hourly).
+      waitFromMs = fromMs;
+    }
+  }
+  const unfinished: UnfinishedSignal[] = [];
+  for (const [id, f] of accepted) {
+    if ((f.t ?? 0) >= nowMs - keyWindowMs) {
+      const key = f.attributes?.['idempotency_key'];
+      remembered.push({
+        signalId: id,
+        traceId: f.trace ?? '',
+        acceptedMs: f.t ?? 0,
+        ...(typeof key === 'string' && { key }),
+        clientId: f.attributes?.['client_id'] === 1,
+        fingerprint: fingerprintOfAttributes(f.attributes ?? {}),
+      });
+    }
+    if (finished.has(id)) continue;
+    const u = unfinishedOf(f);
+    if (u !== undefined) unfinished.push(u);
+  }
+  unfinished.sort((a, b) => a.acceptedMs - b.acceptedMs);
+  remembered.sort((a, b) => a.acceptedMs - b.acceptedMs);
+  return { unfinished, remembered, hoursScanned: scanned };
+}
