@@ -14,7 +14,7 @@ import { EXPECTED, FIXTURE_PATH, fixtureJson, QUERY_DIR } from '../store/support
 const KZ = 'https://w3id.org/kaizen/ns#';
 const TYPE_OF_CLASS = new Map(Object.entries(EVENT_TYPES).map(([type, info]) => [`${KZ}${info.className}`, type]));
 const catalogue = loadCatalogue(QUERY_DIR);
-const fixture = fixtureJson() as { type: string; time: string; component: string; value?: number; worker?: string }[];
+const fixture = fixtureJson() as { type: string; time: string; component: string; value?: number; worker?: string; signal_id?: string; attributes?: object }[];
 const ms = (iso: string): number => Date.parse(iso);
 const hourOf = (iso: string): string => new Date(ms(iso)).toISOString().slice(0, 13);
 
