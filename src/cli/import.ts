@@ -6,8 +6,10 @@ import { extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Parser, type Quad } from 'n3';
 import { KaizenError, quoteInput } from '../errors.js';
-import { type KaizenEvent, parseEventLine } from '../evidence/event.js';
+import { eventIdentity, type KaizenEvent, parseEventLine } from '../evidence/event.js';
 import { receiptToEvent } from '../evidence/receipt.js';
+import type { EvidenceStore } from '../evidence/store.js';
+import { HOUR_MS, hourKey, hourStartMs } from '../evidence/time.js';
 import { ensureRollups } from '../query/rollups.js';
 import { type CliDeps, type GlobalOptions, openStore, progressPrinter } from './context.js';
 
@@ -93,6 +95,48 @@ function parseReceipts(text: string, format: InputFormat, file: string): { event
   return { events, skipped };
 }
 
+/**
+ * The events of a file that the store does not hold yet. Identity is eventIdentity (the event's
+ * id, else the digest of its canonical JSON), counted as a multiset: a file that holds an event
+ * twice imports it twice, and a second import of it adds nothing. Only the hours of the file that
+ * already hold raw receipts are read back, so a first import reads nothing.
+ */
+async function newEvents(store: EvidenceStore, events: readonly KaizenEvent[]): Promise<KaizenEvent[]> {
+  if (events.length === 0) return [];
+  let fromMs = Number.POSITIVE_INFINITY;
+  let toMs = Number.NEGATIVE_INFINITY;
+  for (const e of events) {
+    fromMs = Math.min(fromMs, e.timeMs);
+    toMs = Math.max(toMs, e.timeMs + 1);
+  }
+  const stored = [...(await store.hourSummaries({ fromMs, toMs })).keys()];
+  if (stored.length === 0) return [...events];
+  const hours = new Set(stored);
+  const inFile = new Map<string, number>();
+  const identities = events.map((e) => {
+    const id = eventIdentity(e);
+    inFile.set(id, (inFile.get(id) ?? 0) + 1);
+    return id;
+  });
+  const present = new Map<string, number>();
+  const range = { fromMs: hourStartMs(stored[0]!), toMs: hourStartMs(stored[stored.length - 1]!) + HOUR_MS };
+  for await (const r of store.exportReceipts(range)) {
+    if (!hours.has(hourKey(r.timeMs))) continue;
+    const e = receiptToEvent(r.quads);
+    const id = e === undefined ? undefined : eventIdentity(e);
+    if (id !== undefined && inFile.has(id)) present.set(id, (present.get(id) ?? 0) + 1);
+  }
+  if (present.size === 0) return [...events];
+  // The first occurrences are the ones already there: an import killed part-way wrote a prefix.
+  return events.filter((_, i) => {
+    const id = identities[i]!;
+    const left = present.get(id) ?? 0;
+    if (left === 0) return true;
+    present.set(id, left - 1);
+    return false;
+  });
+}
+
 /** Runs the command (its options are defined in commands.ts). */
 export async function runImport(deps: CliDeps, file: string, opts: ImportOptions, cmd: Command): Promise<void> {
   const global = cmd.optsWithGlobals<GlobalOptions>();
@@ -119,17 +163,23 @@ export async function runImport(deps: CliDeps, file: string, opts: ImportOptions
   }
   const store = openStore(deps, global, 'write');
   try {
+    const fresh = await newEvents(store, events);
+    const already = events.length - fresh.length;
     const first = store.head().seq + 1;
     const progress = progressPrinter(deps, 'importing');
-    for (let i = 0; i < events.length; i += BATCH) {
-      await store.appendEvents(events.slice(i, i + BATCH));
-      progress(Math.min(i + BATCH, events.length), events.length);
+    for (let i = 0; i < fresh.length; i += BATCH) {
+      await store.appendEvents(fresh.slice(i, i + BATCH));
+      progress(Math.min(i + BATCH, fresh.length), fresh.length);
     }
     const last = store.head().seq;
+    const there = already === 0 ? '' : `; ${already} were already in the store`;
+    const skipped = skippedRollups > 0 ? ` (${skippedRollups} rollup receipts skipped; rollups are rebuilt)` : '';
     deps.stdout(
       events.length === 0
         ? `imported nothing: ${file} holds no events\n`
-        : `imported ${events.length} events from ${file} as receipts ${first}–${last}${skippedRollups > 0 ? ` (${skippedRollups} rollup receipts skipped; rollups are rebuilt)` : ''}\n`,
+        : fresh.length === 0
+          ? `imported nothing new: all ${events.length} events of ${file} are already in the store${skipped}\n`
+          : `imported ${fresh.length} new event${fresh.length === 1 ? '' : 's'} from ${file} as receipts ${first}–${last}${there}${skipped}\n`,
     );
     if (opts.rollup !== false && events.length > 0) {
       let fromMs = Number.POSITIVE_INFINITY;

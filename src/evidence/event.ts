@@ -1,5 +1,6 @@
 // The event contract: the typed event, its validation from JSON (event.schema.json) and back.
 
+import { createHash } from 'node:crypto';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { KaizenError, quoteInput } from '../errors.js';
@@ -202,4 +203,15 @@ export function toEventJson(event: KaizenEvent): EventJson {
     ...(event.causedBy !== undefined && { caused_by: event.causedBy }),
     ...(event.attributes !== undefined && { attributes: { ...event.attributes } }),
   };
+}
+
+/**
+ * What makes two events the same event (for an import that must not add one twice): its own id
+ * when it has one, else the SHA-256 of its canonical JSON (toEventJson, attributes by key).
+ */
+export function eventIdentity(event: KaizenEvent): string {
+  if (event.id !== undefined) return `id:${event.id}`;
+  const json = toEventJson(event);
+  if (json.attributes !== undefined) json.attributes = Object.fromEntries(Object.entries(json.attributes).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return `sha256:${createHash('sha256').update(JSON.stringify(json)).digest('hex')}`;
 }

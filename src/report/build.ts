@@ -3,6 +3,7 @@
 
 import type * as RDF from '@rdfjs/types';
 import { DataFactory } from 'n3';
+import type { Facts } from '../analysis/facts.js';
 import { hourTally } from '../analysis/slo.js';
 import type { SloSpec } from '../analysis/slo-spec.js';
 import { KaizenError } from '../errors.js';
@@ -11,14 +12,18 @@ import { HOUR_MS, parseWeekInZone, type TimeRange, WEEK_MS } from '../evidence/t
 import { kzLocal, V } from '../evidence/vocabulary.js';
 import { analyzeWindow } from '../query/analyze.js';
 import { loadCatalogue } from '../query/catalogue.js';
+import { signalReceipts } from '../query/lifecycle.js';
 import { findAlertReceipt, whyOfReceipt } from '../query/why.js';
-import { REVIEW_SCHEMA_ID, type ReviewIncident, type ReviewModel, reviewWeek, sloDecision, verdictOf, whysOf } from './model.js';
+import { type AbandonedSignal, REVIEW_SCHEMA_ID, type ReviewIncident, type ReviewModel, reviewWeek, sloDecision, verdictOf, whysOf } from './model.js';
 
 const { literal } = DataFactory;
 
 /** How many incidents get a 5-Whys chain (each one reads the raw hours around it). */
 export const INCIDENTS_WITH_WHYS = 5;
 export const MAX_INCIDENTS = 10;
+
+/** The most abandoned signals a review lists (the count in the flow table is exact). */
+export const MAX_ABANDONED_LISTED = 50;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const local = (t: RDF.Term | undefined): string => kzLocal(t?.value);
@@ -203,6 +208,8 @@ export async function buildReview(
     return [{ slo: spec.name, points }];
   });
   const cleaned = kept.map(({ _receipt, ...rest }) => rest);
+  const abandoned = await abandonedSignals(store, analysis.facts.hours, week.range);
+  if (thisWeek.flow.abandoned > 0) queries.add('signal-lifecycle');
   return {
     $schema: REVIEW_SCHEMA_ID,
     generated_at: iso(options.nowMs),
@@ -210,9 +217,38 @@ export async function buildReview(
     verdict: verdictOf(thisWeek, previous, cleaned.filter((i) => i.kind !== 'slo-breach').length),
     slo_decision: sloDecision(analysis.slos),
     incidents: cleaned,
+    abandoned_signals: abandoned,
     recommendations: analysis.recommendations.map((r) => ({ priority: r.priority, title: r.title, action: r.action, expected_effect: r.expectedEffect, evidence: [...r.evidence] })),
     burndown,
     evidence: { receipts, rollups: analysis.facts.hours.size, last_digest: lastDigest, last_seq: lastSeq, queries: [...queries].sort() },
     previous,
   };
+}
+
+/** The week's abandoned signals, from the raw hours whose rollups count any (each loaded, then released). */
+async function abandonedSignals(store: EvidenceStore, hours: ReadonlyMap<string, Facts>, range: TimeRange): Promise<AbandonedSignal[]> {
+  const out: AbandonedSignal[] = [];
+  for (const [hour, f] of hours) {
+    if ((f.counts.get('SignalAbandoned') ?? 0) === 0 || out.length >= MAX_ABANDONED_LISTED) continue;
+    const hourRange = { fromMs: Date.parse(`${hour}:00:00Z`), toMs: Date.parse(`${hour}:00:00Z`) + HOUR_MS };
+    await store.load({ range: hourRange, raw: true });
+    try {
+      for (const r of await signalReceipts(store)) {
+        if (r.type !== 'SignalAbandoned' || r.t === undefined || r.t < range.fromMs || r.t >= range.toMs) continue;
+        const waited = r.attributes?.['waited_ms'];
+        const because = r.attributes?.['because'];
+        out.push({
+          signal_id: r.signal ?? '',
+          time: iso(r.t),
+          reason: r.reason ?? 'crash-recovery',
+          because: typeof because === 'string' ? because : null,
+          waited_s: typeof waited === 'number' ? waited / 1000 : null,
+          receipt: r.iri,
+        });
+      }
+    } finally {
+      store.release({ range: hourRange, raw: true });
+    }
+  }
+  return out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0)).slice(0, MAX_ABANDONED_LISTED);
 }

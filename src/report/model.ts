@@ -52,6 +52,7 @@ export interface ReviewWeek {
     completed: number;
     failed: number;
     rejected: number;
+    abandoned: number;
     p50_ms: number | null;
     p95_ms: number | null;
     p99_ms: number | null;
@@ -68,12 +69,23 @@ export interface ReviewWeek {
   hourly: { hour: string; p99_ms: number | null; throughput_per_min: number; queue_depth_mean: number | null; circuit_open_s: number; errors: number }[];
 }
 
+/** An accepted signal a restarted server closed without processing it. */
+export interface AbandonedSignal {
+  signal_id: string;
+  time: string;
+  reason: string;
+  because: string | null;
+  waited_s: number | null;
+  receipt: string;
+}
+
 export interface ReviewModel extends ReviewWeek {
   $schema: string;
   generated_at: string;
   verdict: string;
   slo_decision: { budget: 'healthy' | 'at-risk' | 'exhausted' | 'no-data'; decision: BudgetDecision | 'no SLO data' };
   incidents: ReviewIncident[];
+  abandoned_signals: AbandonedSignal[];
   recommendations: { priority: number; title: string; action: string; expected_effect: string; evidence: string[] }[];
   evidence: { receipts: number; rollups: number; last_digest: string; last_seq: number; queries: string[] };
   /** Per SLO with data, the share of its error budget left after each hour of the week. */
@@ -100,6 +112,7 @@ function flowOf(f: Facts, minutes: number): ReviewWeek['flow'] {
     completed,
     failed,
     rejected,
+    abandoned: c('SignalAbandoned'),
     p50_ms: r2(quantile(f.latency, 0.5)),
     p95_ms: r2(quantile(f.latency, 0.95)),
     p99_ms: r2(quantile(f.latency, 0.99)),

@@ -2,14 +2,11 @@
 // the accepted signals without an outcome (to be queued again or abandoned) and for the
 // idempotency keys still within their window.
 
-import type * as RDF from '@rdfjs/types';
-import { KaizenError } from '../errors.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import { DAY_MS, HOUR_MS, hourStartMs } from '../evidence/time.js';
-import { kzLocal, V } from '../evidence/vocabulary.js';
 import type { UnfinishedSignal } from '../pipeline/intake.js';
 import { SIGNAL_TYPES, type SignalType } from '../pipeline/signal.js';
-import { loadCatalogue } from '../query/catalogue.js';
+import { type SignalReceipt, signalReceipts } from '../query/lifecycle.js';
 import { releaseAround } from './context.js';
 import { fingerprintOfAttributes, type RememberedSignal } from './idempotency.js';
 import type { StoreGate } from './store-gate.js';
@@ -28,50 +25,9 @@ export interface RecoveryScan {
   readonly hoursScanned: number;
 }
 
-interface Fields {
-  type?: string;
-  t?: number;
-  signal?: string;
-  trace?: string;
-  span?: string;
-  attributes?: Record<string, string | number>;
-}
-
 const OUTCOMES = new Set(['TaskCompleted', 'TaskFailed', 'SignalAbandoned']);
 
-/** The receipts of the loaded raw hours, folded from signal-lifecycle.rq's rows. */
-async function receiptsLoaded(store: EvidenceStore): Promise<Fields[]> {
-  const q = loadCatalogue().get('signal-lifecycle');
-  if (q === undefined) throw new KaizenError('KZN_QUERY_UNKNOWN', 'the query signal-lifecycle.rq is missing from queries/');
-  const result = await store.query(q.text);
-  const byReceipt = new Map<string, Fields>();
-  for (const row of result.kind === 'bindings' ? result.rows : []) {
-    const r = row.r?.value;
-    const p = row.p?.value;
-    const o: RDF.Term | undefined = row.o;
-    if (r === undefined || p === undefined || o === undefined) continue;
-    let f = byReceipt.get(r);
-    if (f === undefined) byReceipt.set(r, (f = {}));
-    if (p === V.type.value) f.type = kzLocal(o.value);
-    else if (p === V.epochMs.value) f.t = Number(o.value);
-    else if (p === V.signal.value) f.signal = o.value;
-    else if (p === V.trace.value) f.trace = o.value;
-    else if (p === V.span.value) f.span = o.value;
-    else if (p === V.attributes.value) f.attributes = parseAttributes(o.value);
-  }
-  return [...byReceipt.values()];
-}
-
-function parseAttributes(json: string): Record<string, string | number> | undefined {
-  try {
-    const v: unknown = JSON.parse(json);
-    return typeof v === 'object' && v !== null ? (v as Record<string, string | number>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function unfinishedOf(f: Fields): UnfinishedSignal | undefined {
+function unfinishedOf(f: SignalReceipt): UnfinishedSignal | undefined {
   const a = f.attributes ?? {};
   const type = a['signal_type'];
   const priority = a['priority'];
@@ -105,7 +61,7 @@ export async function scanForRecovery(
   const { nowMs, keyWindowMs, openHour } = options;
   const summaries = await gate.run(() => store.hourSummaries({ fromMs: nowMs - MAX_LOOKBACK_MS, toMs: nowMs + HOUR_MS }));
   const hours = [...summaries.keys()].reverse();
-  const accepted = new Map<string, Fields>();
+  const accepted = new Map<string, SignalReceipt>();
   const finished = new Set<string>();
   const remembered: RememberedSignal[] = [];
   let waitFromMs: number | undefined;
@@ -118,13 +74,13 @@ export async function scanForRecovery(
     const receipts = await gate.run(async () => {
       await store.load({ range, raw: true });
       try {
-        return await receiptsLoaded(store);
+        return await signalReceipts(store);
       } finally {
         releaseAround(store, range, openHour);
       }
     });
     scanned++;
-    let lastSample: Fields | undefined;
+    let lastSample: SignalReceipt | undefined;
     for (const f of receipts) {
       if (f.type === 'QueueDepthSampled' && typeof f.attributes?.['oldest_wait_ms'] === 'number') {
         if (lastSample === undefined || (f.t ?? 0) > (lastSample.t ?? 0)) lastSample = f;

@@ -186,7 +186,7 @@ const checks: Record<string, () => Promise<void>> = {
     expect(of(RDF_TYPE)).toHaveLength(fixture.length);
     expect(of(`${KZ_NS}signal`).map((r) => r.o).sort()).toEqual(fixture.flatMap((e) => (e.signal_id === undefined ? [] : [e.signal_id])).sort());
     expect(of(`${KZ_NS}attributes`)).toHaveLength(fixture.filter((e) => e.attributes !== undefined).length);
-    expect(new Set(got.map((r) => r.p)).size).toBeLessThanOrEqual(6);
+    expect(new Set(got.map((r) => r.p)).size).toBeLessThanOrEqual(7);
   },
   'hourly-stats': async () => {
     const counts: Record<string, number> = {};
