@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { digestOf, GENESIS_DIGEST } from '../evidence/receipt.js';
 import type { VerifyReport } from '../evidence/store.js';
 import { KZ } from '../evidence/vocabulary.js';
-import { type JournalReceipt, listJournalFiles, scanReceipts } from './journal.js';
+import { type JournalReceipt, listJournalFiles, readTail, scanReceipts } from './journal.js';
 
 interface Head {
   readonly receipt: JournalReceipt;
@@ -72,7 +72,8 @@ export function readHead(dataDir: string): { seq: number; digest: string } | und
 
 /**
  * Verifies every journal file of a data directory. Each file must hold its receipts in
- * increasing seq; together they must form one chain 1, 2, 3, … whose digests recompute.
+ * increasing seq; together they must form one chain 1, 2, 3, … whose digests recompute. A torn
+ * tail (an incomplete last receipt) is not part of the chain.
  */
 export function verifyDataDir(dataDir: string, onProgress?: (receipts: number) => void): VerifyReport {
   const heap = new CursorHeap();
@@ -88,7 +89,9 @@ export function verifyDataDir(dataDir: string, onProgress?: (receipts: number) =
   ): VerifyReport => ({ ok: false, receipts: count, problem, seq, where: at, message });
 
   for (const file of listJournalFiles(dataDir)) {
-    const rest = scanReceipts(file.path);
+    // An incomplete receipt at the end of a file is a write a crash interrupted, never acknowledged:
+    // the store says so when it opens, and a writer cuts it off. The chain is what comes before it.
+    const rest = scanReceipts(file.path, readTail(file.path).endOfLastReceipt);
     const first = rest.next();
     if (!first.done) heap.push({ receipt: first.value, rest });
   }

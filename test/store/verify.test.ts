@@ -160,6 +160,20 @@ describe('chain verification', () => {
     });
   });
 
+  describe('when a crash tore the last receipt (an interrupted write)', () => {
+    it('verifies the chain before it, whose head is the last whole receipt', async () => {
+      const { dataDir, receipts } = await storeOfEight();
+      fs.rmSync(path.join(dataDir, 'HEAD'));
+      const file = journalFile(dataDir, DAY2);
+      const text = fs.readFileSync(file, 'utf8');
+      // Cut receipt 8 inside the subject of its second line, as a process killed during its write may leave it.
+      const cut = text.indexOf(`<${receipts[7]!.iri}>`, text.indexOf(`<${receipts[7]!.iri}>`) + 1) + 15;
+      fs.writeFileSync(file, text.slice(0, cut));
+      expect(verifyDataDir(dataDir)).toEqual({ ok: true, receipts: 7, lastSeq: 7, lastDigest: receipts[6]!.digest });
+      expect(await verifyReader(dataDir)).toMatchObject({ ok: true, receipts: 7 });
+    });
+  });
+
   describe('when the graph of a digest line was changed', () => {
     it('is detected by verify or refused on load', async () => {
       const { dataDir } = await storeOfEight();
