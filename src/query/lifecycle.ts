@@ -1,11 +1,9 @@
 // The receipts that follow a signal through the server (accepted, recovered, its outcome), read
-// from the loaded raw hours through signal-lifecycle.rq: crash recovery and the review use them.
+// from the loaded raw hours: crash recovery and the review's abandoned signals use them.
 
 import type * as RDF from '@rdfjs/types';
-import { KaizenError } from '../errors.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import { kzLocal, V } from '../evidence/vocabulary.js';
-import { loadCatalogue } from './catalogue.js';
 
 /** A receipt's fields that follow a signal: its class (local name), time, ids and attributes. */
 export interface SignalReceipt {
@@ -19,26 +17,32 @@ export interface SignalReceipt {
   attributes?: Record<string, string | number>;
 }
 
-/** The receipts of the loaded raw hours, folded from signal-lifecycle.rq's rows. */
-export async function signalReceipts(store: EvidenceStore): Promise<SignalReceipt[]> {
-  const q = loadCatalogue().get('signal-lifecycle');
-  if (q === undefined) throw new KaizenError('KZN_QUERY_UNKNOWN', 'the query signal-lifecycle.rq is missing from queries/');
-  const result = await store.query(q.text);
+/** The predicates read, and the field each fills. */
+const FIELDS: readonly [RDF.NamedNode, (f: SignalReceipt, o: RDF.Term) => void][] = [
+  [V.type, (f, o) => (f.type = kzLocal(o.value))],
+  [V.epochMs, (f, o) => (f.t = Number(o.value))],
+  [V.signal, (f, o) => (f.signal = o.value)],
+  [V.trace, (f, o) => (f.trace = o.value)],
+  [V.span, (f, o) => (f.span = o.value)],
+  [V.reason, (f, o) => (f.reason = o.value)],
+  [V.attributes, (f, o) => (f.attributes = parseAttributes(o.value))],
+];
+
+/**
+ * The receipts of the loaded raw hours, one pattern match per property (no query engine: a
+ * restarting server reads these before it answers, and loading the engine would double its
+ * start-up time).
+ */
+export function signalReceipts(store: EvidenceStore): SignalReceipt[] {
   const byReceipt = new Map<string, SignalReceipt>();
-  for (const row of result.kind === 'bindings' ? result.rows : []) {
-    const r = row.r?.value;
-    const p = row.p?.value;
-    const o: RDF.Term | undefined = row.o;
-    if (r === undefined || p === undefined || o === undefined) continue;
-    let f = byReceipt.get(r);
-    if (f === undefined) byReceipt.set(r, (f = { iri: r }));
-    if (p === V.type.value) f.type = kzLocal(o.value);
-    else if (p === V.epochMs.value) f.t = Number(o.value);
-    else if (p === V.signal.value) f.signal = o.value;
-    else if (p === V.trace.value) f.trace = o.value;
-    else if (p === V.span.value) f.span = o.value;
-    else if (p === V.reason.value) f.reason = o.value;
-    else if (p === V.attributes.value) f.attributes = parseAttributes(o.value);
+  for (const [predicate, fill] of FIELDS) {
+    for (const q of store.match(null, predicate, null, null)) {
+      const r = q.subject.value;
+      if (r.includes('#')) continue; // rollup rows, not receipts
+      let f = byReceipt.get(r);
+      if (f === undefined) byReceipt.set(r, (f = { iri: r }));
+      fill(f, q.object);
+    }
   }
   return [...byReceipt.values()];
 }

@@ -209,7 +209,6 @@ export async function buildReview(
   });
   const cleaned = kept.map(({ _receipt, ...rest }) => rest);
   const abandoned = await abandonedSignals(store, analysis.facts.hours, week.range);
-  if (thisWeek.flow.abandoned > 0) queries.add('signal-lifecycle');
   return {
     $schema: REVIEW_SCHEMA_ID,
     generated_at: iso(options.nowMs),
@@ -233,7 +232,7 @@ async function abandonedSignals(store: EvidenceStore, hours: ReadonlyMap<string,
     const hourRange = { fromMs: Date.parse(`${hour}:00:00Z`), toMs: Date.parse(`${hour}:00:00Z`) + HOUR_MS };
     await store.load({ range: hourRange, raw: true });
     try {
-      for (const r of await signalReceipts(store)) {
+      for (const r of signalReceipts(store)) {
         if (r.type !== 'SignalAbandoned' || r.t === undefined || r.t < range.fromMs || r.t >= range.toMs) continue;
         const waited = r.attributes?.['waited_ms'];
         const because = r.attributes?.['because'];

@@ -74,7 +74,7 @@ export async function scanForRecovery(
     const receipts = await gate.run(async () => {
       await store.load({ range, raw: true });
       try {
-        return await signalReceipts(store);
+        return signalReceipts(store);
       } finally {
         releaseAround(store, range, openHour);
       }

@@ -14,7 +14,7 @@ import { EXPECTED, FIXTURE_PATH, fixtureJson, QUERY_DIR } from '../store/support
 const KZ = 'https://w3id.org/kaizen/ns#';
 const TYPE_OF_CLASS = new Map(Object.entries(EVENT_TYPES).map(([type, info]) => [`${KZ}${info.className}`, type]));
 const catalogue = loadCatalogue(QUERY_DIR);
-const fixture = fixtureJson() as { type: string; time: string; component: string; value?: number; worker?: string; signal_id?: string; attributes?: object }[];
+const fixture = fixtureJson() as { type: string; time: string; component: string; value?: number; worker?: string }[];
 const ms = (iso: string): number => Date.parse(iso);
 const hourOf = (iso: string): string => new Date(ms(iso)).toISOString().slice(0, 13);
 
@@ -179,14 +179,6 @@ const checks: Record<string, () => Promise<void>> = {
     expect(of(`${KZ_NS}component`).map((r) => r.o).sort()).toEqual(fixture.map((e) => e.component).sort());
     expect(of(`${KZ_NS}value`)).toHaveLength(fixture.filter((e) => e.value !== undefined).length);
     expect(new Set(got.map((r) => r.p)).size).toBeLessThanOrEqual(8);
-  },
-  'signal-lifecycle': async () => {
-    const got = await rows('signal-lifecycle');
-    const of = (p: string): Record<string, string>[] => got.filter((r) => r.p === p);
-    expect(of(RDF_TYPE)).toHaveLength(fixture.length);
-    expect(of(`${KZ_NS}signal`).map((r) => r.o).sort()).toEqual(fixture.flatMap((e) => (e.signal_id === undefined ? [] : [e.signal_id])).sort());
-    expect(of(`${KZ_NS}attributes`)).toHaveLength(fixture.filter((e) => e.attributes !== undefined).length);
-    expect(new Set(got.map((r) => r.p)).size).toBeLessThanOrEqual(7);
   },
   'hourly-stats': async () => {
     const counts: Record<string, number> = {};

@@ -36,7 +36,6 @@ describe('abandoned signals in the review', () => {
       ['s-3', 'queue-full', 79200],
     ]);
     expect(review.abandoned_signals[0].receipt).toMatch(/^urn:kaizen:receipt:/);
-    expect(review.evidence.queries).toContain('signal-lifecycle');
     const md = await kaizen(dir, ['review', '--week', '2026-W47'], { now: NOW });
     expect(md.stdout).toMatch(/\| abandoned \(crash recovery\) \| 2 \|/);
     expect(md.stdout).toContain('| s-3 | 2026-11-18T08:00:00.000Z | 79200.0 | queue-full |');
