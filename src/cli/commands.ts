@@ -131,6 +131,7 @@ export function registerCommands(program: Command, deps: CliDeps): void {
     .option('--start <time>', 'simulated start (default: Monday 00:00 UTC of the last complete week)')
     .option('--rate <signals/s>', 'mean signals per second (default: the scenario\'s)')
     .option('--no-rollup', 'do not roll up each hour as it closes')
+    .option('--progress-every <hours>', 'print a progress line every N simulated hours; each line means those hours are journaled', '6')
     .addHelpText('after', '\nPipeline settings come from TPS_NUM_WORKERS, TPS_CB_THRESHOLD, TPS_CB_TIMEOUT, TPS_KANBAN_BUFFER, …\n(see the README, "Configuration").')
     .action(async (opts, cmd) => (await import('./run.js')).runRun(deps, opts, cmd));
   program

@@ -101,7 +101,7 @@ export function lastCompleteWeekStart(nowMs: number): number {
 /** Runs the command (its options are defined in commands.ts). */
 export async function runRun(
   deps: CliDeps,
-  opts: { scenario: string; duration?: string; seed: string; start?: string; rate?: string; rollup?: boolean },
+  opts: { scenario: string; duration?: string; seed: string; start?: string; rate?: string; rollup?: boolean; progressEvery?: string },
   cmd: Command,
 ): Promise<void> {
   const scenario = loadScenario(opts.scenario, deps.cwd);
@@ -110,6 +110,8 @@ export async function runRun(
   const rate = opts.rate === undefined ? undefined : Number(opts.rate);
   if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) throw new KaizenError('KZN_USAGE', `--rate: expected signals per second (> 0), got ${quoteInput(String(opts.rate))}`);
   const durationMs = opts.duration === undefined ? undefined : parseDuration(opts.duration, '--duration');
+  const every = Number(opts.progressEvery ?? '6');
+  if (!(Number.isInteger(every) && every > 0)) throw new KaizenError('KZN_USAGE', `--progress-every: expected a whole number of hours (> 0), got ${quoteInput(String(opts.progressEvery))}`);
   const startMs = opts.start === undefined ? lastCompleteWeekStart(deps.now()) : parseTimeBound(opts.start, '--start');
   const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'write');
   const t0 = Date.now();
@@ -124,7 +126,7 @@ export async function runRun(
       env: deps.env,
       ...(opts.rollup === false && { rollup: false }),
       onHour: (done, total, s) => {
-        if (done % 6 === 0 || done === total) deps.stderr(`  ${done}/${total} h simulated, ${s.signals} signals, ${s.events} events\n`);
+        if (done % every === 0 || done === total) deps.stderr(`  ${done}/${total} h simulated and journaled, ${s.signals} signals, ${s.events} events\n`);
       },
     });
     const seconds = ((Date.now() - t0) / 1000).toFixed(1);

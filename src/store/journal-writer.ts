@@ -136,7 +136,13 @@ export class JournalWriter {
           const { pending, slot } = run.slots[k]!;
           pending.placements[slot] = { path, start: start + from, end: start + at };
         });
-        await h.write(buf, 0, at);
+        // A write may take fewer bytes than it was given (a file size limit, a disk filling up):
+        // the rest is written again, so that the next try reports the error instead of a silent loss.
+        for (let done = 0; done < at; ) {
+          const { bytesWritten } = await h.write(buf, done, at - done);
+          if (bytesWritten === 0) throw Object.assign(new Error('the write made no progress'), { code: 'ENOSPC' });
+          done += bytesWritten;
+        }
         this.sizes.set(name, start + at);
         this.bytesWritten += at;
       }
@@ -150,7 +156,8 @@ export class JournalWriter {
           .catch(() => undefined);
         this.sizes.set(name, size);
       }
-      const reason = (cause as NodeJS.ErrnoException).code === 'ENOSPC' ? 'no space left on the device' : String(cause);
+      const code = (cause as NodeJS.ErrnoException).code;
+      const reason = code === 'ENOSPC' ? 'no space left on the device' : code === 'EFBIG' ? 'the file size limit was reached (EFBIG)' : String(cause);
       throw new KaizenError('KZN_STORE_IO', `could not write the journal in ${this.dir}: ${reason}`, {
         cause,
         hint: 'Nothing of this batch was kept; free space or fix the folder and append again.',

@@ -5,39 +5,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { journaledEvents, kaizenProcess, kaizenRun, kill, sleep } from './processes.js';
+import { chainOf, journalBytes, kaizenProcess, kaizenRun, kill, sleep, writeLargeFile } from './processes.js';
 
 const EVENTS = 60_000;
 const KILLS = 3;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kz-crash-import-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-/** Three days of task outcomes and queue samples, some with ids, in time order. */
-function writeLargeFile(file: string): void {
-  const start = Date.parse('2026-11-16T00:00:00Z');
-  const lines: string[] = [];
-  for (let i = 0; i < EVENTS; i++) {
-    const time = new Date(start + Math.floor((i * 3 * 86_400_000) / EVENTS)).toISOString();
-    if (i % 10 === 0) lines.push(JSON.stringify({ type: 'queue.depth', time, component: 'queue', value: i % 37 }));
-    else if (i % 97 === 0) lines.push(JSON.stringify({ id: `fail-${i}`, type: 'task.failed', time, component: 'execute', value: 30, reason: 'downstream-unavailable' }));
-    else lines.push(JSON.stringify({ type: 'task.completed', time, component: i % 2 === 0 ? 'execute' : 'validate', value: 5 + (i % 50), signal_id: `s-${i}` }));
-  }
-  fs.writeFileSync(file, `${lines.join('\n')}\n`);
-}
-
-function journalBytes(dataDir: string): number {
-  const dir = path.join(dataDir, 'journal');
-  if (!fs.existsSync(dir)) return 0;
-  return fs.readdirSync(dir).reduce((n, f) => n + (f.endsWith('.nq') ? fs.statSync(path.join(dir, f)).size : 0), 0);
-}
-
-const rawChain = async (dataDir: string): Promise<string[]> =>
-  (await journaledEvents(dataDir)).map(({ seq, event }) => `${seq} ${event.type} ${event.timeMs} ${event.value ?? ''} ${event.signalId ?? event.id ?? ''}`);
-
 describe('kaizen import killed part-way', () => {
   it(`resumes after ${KILLS} kills to the receipts of one clean import, verifying after each step`, async () => {
     const file = path.join(root, 'large.jsonl');
-    writeLargeFile(file);
+    writeLargeFile(file, EVENTS);
     const clean = path.join(root, 'clean');
     const cleanRun = await kaizenRun(clean, ['import', file]);
     expect(cleanRun.code, cleanRun.stderr).toBe(0);
@@ -63,8 +41,8 @@ describe('kaizen import killed part-way', () => {
     expect(rest.stdout).toMatch(/were already in the store/);
     expect((await kaizenRun(killed, ['verify'])).code).toBe(0);
 
-    const want = await rawChain(clean);
-    const got = await rawChain(killed);
+    const want = await chainOf(clean);
+    const got = await chainOf(killed);
     expect(got.length).toBe(want.length);
     expect(got).toEqual(want);
     const again = await kaizenRun(killed, ['import', file]);

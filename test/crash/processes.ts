@@ -2,6 +2,7 @@
 // killed with SIGKILL, and the data directory read back afterwards.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KaizenEvent } from '../../src/evidence/event.js';
@@ -86,3 +87,27 @@ export async function journaledEvents(dataDir: string): Promise<{ seq: number; e
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Three days of task outcomes and queue samples, some with ids, in time order. */
+export function writeLargeFile(file: string, events: number): void {
+  const start = Date.parse('2026-11-16T00:00:00Z');
+  const lines: string[] = [];
+  for (let i = 0; i < events; i++) {
+    const time = new Date(start + Math.floor((i * 3 * 86_400_000) / events)).toISOString();
+    if (i % 10 === 0) lines.push(JSON.stringify({ type: 'queue.depth', time, component: 'queue', value: i % 37 }));
+    else if (i % 97 === 0) lines.push(JSON.stringify({ id: `fail-${i}`, type: 'task.failed', time, component: 'execute', value: 30, reason: 'downstream-unavailable' }));
+    else lines.push(JSON.stringify({ type: 'task.completed', time, component: i % 2 === 0 ? 'execute' : 'validate', value: 5 + (i % 50), signal_id: `s-${i}` }));
+  }
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+export function journalBytes(dataDir: string): number {
+  const dir = path.join(dataDir, 'journal');
+  if (!fs.existsSync(dir)) return 0;
+  return fs.readdirSync(dir).reduce((n, f) => n + (f.endsWith('.nq') ? fs.statSync(path.join(dir, f)).size : 0), 0);
+}
+
+/** Each receipt's seq and what its event says, in chain order: two stores that agree hold the same events in the same places. */
+export async function chainOf(dataDir: string): Promise<string[]> {
+  return (await journaledEvents(dataDir)).map(({ seq, event }) => `${seq} ${event.type} ${event.timeMs} ${event.value ?? ''} ${event.signalId ?? event.id ?? ''}`);
+}

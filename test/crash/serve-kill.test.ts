@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Child, journaledEvents, kaizenRun, kill, killCount, sleep, startServe } from './processes.js';
 
-const KILLS = killCount(50);
+const KILLS = killCount(30);
 const POSTERS = 4;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kz-crash-serve-'));
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));

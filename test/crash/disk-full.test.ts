@@ -1,0 +1,54 @@
+// A journal that cannot grow (the file size limit of the process, as a full disk would stop it):
+// kaizen import stops with a clear error and exit code 3, what was committed before verifies, and
+// the same import run again with room finishes to the chain of one clean import.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { chainOf, journalBytes, kaizenRun, MAIN, writeLargeFile } from './processes.js';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kz-disk-full-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+/** kaizen with every file it writes limited to `bytes` (prlimit --fsize: writes past it fail with EFBIG). */
+function kaizenLimited(bytes: number, dataDir: string, args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn('prlimit', [`--fsize=${bytes}`, process.execPath, MAIN, '--data', dataDir, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    p.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
+    p.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('a journal that cannot grow', () => {
+  // A batch is 5000 events, about a sixth of the whole file: one fits under the limit, two do not.
+  it('stops the import with KZN_STORE_IO and exit 3, keeps what was committed, and a second import completes it', async () => {
+    const file = path.join(root, 'large.jsonl');
+    writeLargeFile(file, 30_000);
+    const clean = path.join(root, 'clean');
+    expect((await kaizenRun(clean, ['import', file, '--no-rollup'])).code).toBe(0);
+    const full = journalBytes(clean);
+
+    const limited = path.join(root, 'limited');
+    const run = await kaizenLimited(Math.floor(full / 4.5), limited, ['import', file, '--no-rollup']);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toMatch(/error KZN_STORE_IO: could not write the journal in .*: the file size limit was reached \(EFBIG\)/);
+    expect(run.stderr).toContain('Nothing of this batch was kept');
+    const kept = journalBytes(limited);
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(full);
+    const verify = await kaizenRun(limited, ['verify']);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    expect(verify.stderr).not.toContain('torn tail');
+    expect(Number(/ok: (\d+) receipts/.exec(verify.stdout)?.[1])).toBeGreaterThan(0);
+
+    const rest = await kaizenRun(limited, ['import', file, '--no-rollup']);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(rest.stdout).toMatch(/were already in the store/);
+    expect(await chainOf(limited)).toEqual(await chainOf(clean));
+  }, 300_000);
+});
