@@ -3,7 +3,8 @@
 // and the load generator pinned to different cores when taskset is there.
 //   node dist/bench/http.js [--runs 3] [--seconds 10] [--connections 50] [--seed-rate 0.1]
 // Targets (issue 6): /health-score >= 10,000 req/s with p99 < 10 ms; POST /signal >= 3,000
-// signals/s accepted with their receipts journaled.
+// signals/s accepted with their receipts journaled. Issue 9: durable acceptance costs POST /signal
+// under 30 % of the throughput of the same server with acceptance not journaled.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,8 +53,8 @@ function kaizen(dataDir: string, args: string[]): string {
 }
 
 /** Starts `kaizen serve` on a free port (on CPU 0 when pinned) and resolves with its address. */
-function startServer(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const argv = [CLI, '--data', dataDir, 'serve', '--port', '0', '--log-level', 'warn'];
+function startServer(dataDir: string, extra: readonly string[] = []): Promise<{ url: string; stop: () => Promise<void> }> {
+  const argv = [CLI, '--data', dataDir, 'serve', '--port', '0', '--log-level', 'warn', ...extra];
   const child = pinned ? spawn('taskset', ['-c', '0', process.execPath, '--max-semi-space-size=64', ...argv]) : spawn(process.execPath, argv);
   let stderr = '';
   return new Promise((resolve, reject) => {
@@ -148,6 +149,7 @@ async function main(): Promise<void> {
     } finally {
       await server.stop();
     }
+    results.push(await durabilityCost(dataDir, log));
     const after = JSON.parse(kaizen(dataDir, ['stats', '--format', 'json'])) as { rawReceipts: number };
     const signals = results.find((r) => r.target === 'POST /signal') as { ok: number } | undefined;
     log(`journal after the run: ${after.rawReceipts - before.rawReceipts} new raw receipts for ${signals?.ok ?? 0} accepted signals (202 only after signal.accepted was fsynced)`);
@@ -158,6 +160,38 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * What durable acceptance costs: POST /signal on a server that answers 202 only after the
+ * signal.accepted receipt is fsynced, against the same server started with
+ * --no-durable-acceptance (no acceptance receipt, 202 at once), runs interleaved (issue 9: the
+ * cost must stay under 30 %).
+ */
+async function durabilityCost(dataDir: string, log: (line: string) => void): Promise<Record<string, unknown>> {
+  const signal = TARGETS.find((t) => t.name === 'POST /signal') as Target;
+  const volatileDir = mkdtempSync(join(tmpdir(), 'kz-bench-http-volatile-'));
+  const durable = await startServer(dataDir);
+  const volatile = await startServer(volatileDir, ['--no-durable-acceptance']);
+  const a: Run[] = [];
+  const b: Run[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      a.push(await load(durable.url, signal));
+      b.push(await load(volatile.url, signal));
+    }
+  } finally {
+    await durable.stop();
+    await volatile.stop();
+    rmSync(volatileDir, { recursive: true, force: true });
+  }
+  const da = Math.round(median(a.map((r) => r.reqPerSec)));
+  const vb = Math.round(median(b.map((r) => r.reqPerSec)));
+  const cost = vb === 0 ? 0 : 1 - da / vb;
+  log(
+    `POST /signal durable ${da} req/s (p99 ${median(a.map((r) => r.p99Ms))} ms) vs acceptance not journaled ${vb} req/s (p99 ${median(b.map((r) => r.p99Ms))} ms), runs interleaved: durability costs ${(100 * cost).toFixed(1)} % (target < 30 %)${cost < 0.3 ? ' ✓' : ' ✗'}`,
+  );
+  return { target: 'durability cost of POST /signal', durableReqPerSec: da, volatileReqPerSec: vb, cost, durable: a, volatile: b };
 }
 
 await main();

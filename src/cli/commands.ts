@@ -153,6 +153,7 @@ export function registerCommands(program: Command, deps: CliDeps): void {
     .option('--sparql-timeout <ms>', 'stop a /sparql query after this many milliseconds', '10000')
     .option('--sparql-limit <n>', 'the most rows (or quads) a /sparql answer may have', '10000')
     .option('--body-limit <bytes>', 'the largest request body', '65536')
+    .option('--no-durable-acceptance', 'answer 202 before the acceptance is journaled, with no signal.accepted receipt: a crash may lose accepted signals (for measuring what durability costs)')
     .option('--idempotency-window <duration>', 'how long an Idempotency-Key (or a client signal_id) of POST /signal is remembered, e.g. 30m, 1h, 24h', '1h')
     .option('--schedule <cron>', 'also write the last complete week\'s review at these times (as kaizen schedule), e.g. "0 9 * * MON"')
     .option('--schedule-out <dir>', 'where the scheduled reviews go (default: DATA/reviews)')

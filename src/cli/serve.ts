@@ -22,6 +22,8 @@ export interface ServeOptions {
   sparqlLimit: string;
   bodyLimit: string;
   idempotencyWindow: string;
+  /** False (--no-durable-acceptance): answer 202 before the acceptance is journaled. */
+  durableAcceptance: boolean;
   /** A cron pattern: write the last complete week's review at those times, as `kaizen schedule` does. */
   schedule?: string;
   scheduleOut?: string;
@@ -67,7 +69,7 @@ export async function startServe(deps: CliDeps, opts: ServeOptions, global: Glob
   let app: ReturnType<typeof buildServer> | undefined;
   let schedule: ReviewSchedule | undefined;
   try {
-    live = new LivePipeline({ store, gate, config, idempotencyWindowMs, ...(tracer !== undefined && { onEvent: (e) => tracer.record(e) }) });
+    live = new LivePipeline({ store, gate, config, idempotencyWindowMs, durableAcceptance: opts.durableAcceptance !== false, ...(tracer !== undefined && { onEvent: (e) => tracer.record(e) }) });
     const adminToken = deps.env.KAIZEN_ADMIN_TOKEN;
     app = buildServer({
       store,

@@ -40,6 +40,12 @@ export interface LivePipelineOptions {
   readonly signalMemory?: number;
   /** How long an Idempotency-Key (or a client's signal id) is remembered, ms (default 1 h). */
   readonly idempotencyWindowMs?: number;
+  /**
+   * Journal each acceptance (a signal.accepted receipt) and answer 202 only once it is on disk
+   * (default true). False is for measuring what that costs: a crash may then lose accepted
+   * signals, and a restart cannot take them back.
+   */
+  readonly durableAcceptance?: boolean;
 }
 
 /** What the start found left open by the server before it, and what it did with it. */
@@ -66,6 +72,7 @@ export class LivePipeline {
   readonly clock: Clock;
   readonly startedMs: number;
   readonly keys: IdempotencyKeys;
+  readonly durableAcceptance: boolean;
   readonly #store: EvidenceStore;
   readonly #gate: StoreGate;
   #recovery: RecoveryReport | undefined;
@@ -82,7 +89,8 @@ export class LivePipeline {
     const seed = options.seed ?? randomInt(2 ** 32);
     const base = options.config ?? DEFAULT_CONFIG;
     // The server answers 202 only once the signal.accepted receipt is journaled.
-    const config: PipelineConfig = { ...base, signals: { ...base.signals, emitAccepted: true } };
+    this.durableAcceptance = options.durableAcceptance ?? true;
+    const config: PipelineConfig = { ...base, signals: { ...base.signals, emitAccepted: this.durableAcceptance } };
     this.writer = new EvidenceWriter({ store: options.store, gate: options.gate, ...options.writer });
     this.signals = new SignalLog(options.signalMemory);
     this.keys = new IdempotencyKeys(options.idempotencyWindowMs ?? HOUR_MS);

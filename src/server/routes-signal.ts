@@ -101,7 +101,7 @@ export function registerSignalRoutes(app: FastifyInstance, ctx: ServerContext): 
       if (!r.accepted && r.reason === 'invalid-signal') {
         throw new KaizenError('KZN_REQUEST_INVALID', `body: ${r.detail ?? 'not a signal'}`);
       }
-      await live.durable();
+      if (live.durableAcceptance) await live.durable();
       if (!r.accepted) {
         const full = r.reason === 'queue-full';
         const retryS = full ? 1 : r.reason === 'circuit-half-open' ? 1 : Math.ceil(live.config.breaker.resetTimeoutMs / 1000);

@@ -126,6 +126,21 @@ describe('recovery on start', () => {
   });
 });
 
+describe('acceptance not journaled (--no-durable-acceptance)', () => {
+  it('answers 202 without a signal.accepted receipt, so a restart has nothing to take back', async () => {
+    const dataDir = tempDir();
+    const clock = steppingClock('2026-11-30T10:00:00Z');
+    const first = await startTestServer({ dataDir, clock, durableAcceptance: false });
+    first.live.injectChaos({ kind: 'queue-stall' });
+    const res = await first.app.inject({ method: 'POST', url: '/signal', payload: QUICK });
+    expect(res.statusCode).toBe(202);
+    await first.close();
+    expect((await journaled(dataDir)).filter((e) => e.type === 'signal.accepted')).toHaveLength(0);
+    server = await startTestServer({ dataDir, clock });
+    expect(server.live.recovery).toMatchObject({ requeued: 0, abandoned: 0 });
+  });
+});
+
 describe('Idempotency-Key and client signal ids', () => {
   it('answers a retry with the first answer, marked replayed, and journals one signal', async () => {
     server = await startTestServer({ dataDir: tempDir() });

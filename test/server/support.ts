@@ -37,6 +37,7 @@ export interface TestServerOptions {
   readonly dataDir?: string;
   /** Seeds the ids and the downstream (default 7); a restart over the same data needs another. */
   readonly seed?: number;
+  readonly durableAcceptance?: boolean;
 }
 
 /** Fast settings: quick breaker recovery, frequent Andon evaluation, a short timing window. */
@@ -81,6 +82,7 @@ export async function startTestServer(o: TestServerOptions = {}): Promise<TestSe
     writer: { flushIntervalMs: 5 },
     ...(o.clock !== undefined && { clock: o.clock }),
     ...(o.downstream !== undefined && { downstream: o.downstream }),
+    ...(o.durableAcceptance !== undefined && { durableAcceptance: o.durableAcceptance }),
   });
   await live.start();
   const app = buildServer({
