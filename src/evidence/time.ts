@@ -12,14 +12,24 @@ export interface TimeRange {
   readonly toMs: number;
 }
 
+// The last hour asked for and its key: receipts come in time order, so nearly every call asks
+// for the same hour as the one before (formatting a Date each time cost several % of journaling).
+let cachedHour = Number.NaN;
+let cachedHourKey = '';
+
 /** The UTC hour key of a time: `2026-11-23T10`. */
 export function hourKey(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 13);
+  const hour = Math.floor(ms / HOUR_MS);
+  if (hour !== cachedHour) {
+    cachedHourKey = new Date(ms).toISOString().slice(0, 13);
+    cachedHour = hour;
+  }
+  return cachedHourKey;
 }
 
 /** The UTC day key of a time: `2026-11-23`. */
 export function dayKey(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  return hourKey(ms).slice(0, 10);
 }
 
 /** Start of the UTC hour named by an hour key. */

@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { loadSlos } from '../query/slo-files.js';
 import { registerBoardRoute } from './board-page.js';
-import { DEFAULT_SERVER_OPTIONS, releaseAround, type ServerContext, type ServerDeps } from './context.js';
+import { DEFAULT_SERVER_OPTIONS, type ServerContext, type ServerDeps } from './context.js';
 import { HealthScoreCache } from './health-score.js';
 import { registerMetricsRoute } from './metrics.js';
 import { installProblemHandler, installValidation, PROBLEM_SCHEMA, traceIdOf } from './problem.js';
@@ -41,7 +41,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     adminToken: deps.adminToken === undefined || deps.adminToken === '' ? undefined : deps.adminToken,
     options,
     now,
-    releaseDrillDown: (range) => releaseAround(deps.store, range, live.writer.openHour),
+    releaseDrillDown: (range) => deps.store.release({ range, raw: true }),
   };
   installValidation(app);
   installProblemHandler(app);

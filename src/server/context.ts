@@ -2,7 +2,7 @@
 
 import type { SloSpec } from '../analysis/slo-spec.js';
 import type { EvidenceStore } from '../evidence/store.js';
-import { HOUR_MS, hourStartMs, type TimeRange } from '../evidence/time.js';
+import type { TimeRange } from '../evidence/time.js';
 import type { HealthScoreCache } from './health-score.js';
 import type { LivePipeline } from './live-pipeline.js';
 import type { LiveStats } from './live-stats.js';
@@ -60,17 +60,6 @@ export interface ServerContext {
   readonly adminToken: string | undefined;
   readonly options: ServerOptions;
   readonly now: () => number;
-  /** Drops the raw hours a drill-down loaded, except the open hour the writer appends to. */
+  /** Drops the raw hours a drill-down loaded (the live hour too: it is read from the journal when needed). */
   releaseDrillDown(range: TimeRange): void;
-}
-
-/** Releases the raw partitions of a range around the open hour, which stays loaded. */
-export function releaseAround(store: EvidenceStore, range: TimeRange, openHour: string | undefined): void {
-  const open = openHour === undefined ? undefined : hourStartMs(openHour);
-  if (open === undefined || open + HOUR_MS <= range.fromMs || open >= range.toMs) {
-    store.release({ range, raw: true });
-    return;
-  }
-  if (range.fromMs < open) store.release({ range: { fromMs: range.fromMs, toMs: open }, raw: true });
-  if (open + HOUR_MS < range.toMs) store.release({ range: { fromMs: open + HOUR_MS, toMs: range.toMs }, raw: true });
 }

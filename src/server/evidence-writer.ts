@@ -1,11 +1,13 @@
 // Journals the live pipeline's events: buffered, appended in group commits, and each hour rolled
-// up as it closes, so that memory holds the current hour's raw receipts and little else.
+// up as it closes. No raw hour is held in memory for it (a busy hour would not fit, and building
+// each receipt's quads cost more than journaling it): what reads the live hour loads it from the
+// journal, as it does any other hour, and releases it again.
 
 import { KaizenError } from '../errors.js';
 import type { KaizenEvent } from '../evidence/event.js';
 import { HourFolds } from '../evidence/hour-folds.js';
 import type { EvidenceStore } from '../evidence/store.js';
-import { DAY_MS, HOUR_MS, hourKey, hourStartMs, type TimeRange } from '../evidence/time.js';
+import { DAY_MS, hourKey, hourStartMs, type TimeRange } from '../evidence/time.js';
 import { ensureRollups } from '../query/rollups.js';
 import type { StoreGate } from './store-gate.js';
 
@@ -33,8 +35,6 @@ interface Waiter {
   readonly reject: (error: unknown) => void;
 }
 
-const hourRange = (hour: string): TimeRange => ({ fromMs: hourStartMs(hour), toMs: hourStartMs(hour) + HOUR_MS });
-
 /**
  * The buffer between the pipeline's EventSink and the store. `push` never waits; `durable()`
  * resolves once everything pushed before it is journaled (fsynced). One commit runs at a time;
@@ -49,7 +49,7 @@ export class EvidenceWriter {
   #waiters: Waiter[] = [];
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
-  /** The open hour: its raw partition is loaded, so its receipts are queryable as they arrive. */
+  /** The hour being appended to. */
   #hour: string | undefined;
   #watermarkMs = 0;
   #failure: unknown;
@@ -79,19 +79,15 @@ export class EvidenceWriter {
     return this.#failure;
   }
 
-  /** The UTC hour whose raw receipts are held in memory. */
+  /** The UTC hour being appended to. */
   get openHour(): string | undefined {
     return this.#hour;
   }
 
-  /**
-   * Loads the hour of `nowMs` (what an earlier run journaled in it, too) and, in the background,
-   * rolls up the closed hours of the last day that lack a rollup.
-   */
+  /** Starts at the hour of `nowMs` and, in the background, rolls up the closed hours of the last day that lack a rollup. */
   async open(nowMs: number): Promise<void> {
     this.#hour = hourKey(nowMs);
     this.#watermarkMs = nowMs;
-    await this.#o.gate.run(() => this.#o.store.load({ range: hourRange(this.#hour as string), raw: true }));
     if (this.#o.rollup) this.#rollUp({ fromMs: hourStartMs(this.#hour) - DAY_MS, toMs: hourStartMs(this.#hour) });
   }
 
@@ -190,11 +186,10 @@ export class EvidenceWriter {
     this.#release();
   }
 
-  /** Loads the new hour, then rolls up (and so releases) the hours that closed before it. */
+  /** Moves to a new hour and rolls up the hours that closed before it. */
   async #enterHour(hour: string): Promise<void> {
     const closed = this.#hour;
     this.#hour = hour;
-    await this.#o.store.load({ range: hourRange(hour), raw: true });
     if (closed !== undefined && this.#o.rollup) this.#rollUp({ fromMs: hourStartMs(closed), toMs: hourStartMs(hour) });
   }
 

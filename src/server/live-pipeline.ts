@@ -142,7 +142,7 @@ export class LivePipeline {
     if (this.#running) return;
     const nowMs = this.clock.now();
     await this.writer.open(nowMs);
-    const scan = await scanForRecovery(this.#store, this.#gate, { nowMs, keyWindowMs: this.keys.windowMs, openHour: this.writer.openHour });
+    const scan = await scanForRecovery(this.#store, this.#gate, { nowMs, keyWindowMs: this.keys.windowMs });
     for (const r of scan.remembered) this.keys.remember(r);
     const { defaultTimeoutMs } = this.config.signals;
     const actions = this.pipeline.recover(scan.unfinished, (u) => u.acceptedMs + (u.timeoutMs ?? defaultTimeoutMs ?? Number.POSITIVE_INFINITY));

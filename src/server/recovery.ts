@@ -7,7 +7,6 @@ import { DAY_MS, HOUR_MS, hourStartMs } from '../evidence/time.js';
 import type { UnfinishedSignal } from '../pipeline/intake.js';
 import { SIGNAL_TYPES, type SignalType } from '../pipeline/signal.js';
 import { type SignalReceipt, signalReceipts } from '../query/lifecycle.js';
-import { releaseAround } from './context.js';
 import { fingerprintOfAttributes, type RememberedSignal } from './idempotency.js';
 import type { StoreGate } from './store-gate.js';
 
@@ -51,14 +50,14 @@ function unfinishedOf(f: SignalReceipt): UnfinishedSignal | undefined {
 /**
  * Reads the raw hours back from the last one with evidence, newest first, until it has passed
  * both the oldest signal still waiting at the last queue-depth sample before the stop and the
- * start of the key window. Each hour is loaded, read and released again (the open hour stays).
+ * start of the key window. Each hour is loaded, read and released again.
  */
 export async function scanForRecovery(
   store: EvidenceStore,
   gate: StoreGate,
-  options: { readonly nowMs: number; readonly keyWindowMs: number; readonly openHour: string | undefined },
+  options: { readonly nowMs: number; readonly keyWindowMs: number },
 ): Promise<RecoveryScan> {
-  const { nowMs, keyWindowMs, openHour } = options;
+  const { nowMs, keyWindowMs } = options;
   const summaries = await gate.run(() => store.hourSummaries({ fromMs: nowMs - MAX_LOOKBACK_MS, toMs: nowMs + HOUR_MS }));
   const hours = [...summaries.keys()].reverse();
   const accepted = new Map<string, SignalReceipt>();
@@ -76,7 +75,7 @@ export async function scanForRecovery(
       try {
         return signalReceipts(store);
       } finally {
-        releaseAround(store, range, openHour);
+        store.release({ range, raw: true });
       }
     });
     scanned++;
