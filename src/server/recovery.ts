@@ -10,7 +10,7 @@ import { type SignalReceipt, signalReceipts } from '../query/lifecycle.js';
 import { fingerprintOfAttributes, type RememberedSignal } from './idempotency.js';
 import type { StoreGate } from './store-gate.js';
 
-/** How far back a restart looks for its last queue-depth sample (they come at least hourly). */
+/** How far back from the last hour with evidence a restart reads (queue-depth samples come at least hourly). */
 const MAX_LOOKBACK_MS = 2 * DAY_MS;
 
 /** Hours that hold at least one queue-depth sample of a running server (samples are at most an hour and an interval apart). */
@@ -48,6 +48,21 @@ function unfinishedOf(f: SignalReceipt): UnfinishedSignal | undefined {
 }
 
 /**
+ * The hours with raw receipts in the two days up to the last one, newest first: that last hour is
+ * looked for back from now over widening windows, so a server down for weeks still finds it.
+ */
+async function hoursBeforeRestart(store: EvidenceStore, gate: StoreGate, nowMs: number): Promise<string[]> {
+  for (const backMs of [MAX_LOOKBACK_MS, 35 * DAY_MS, 400 * DAY_MS]) {
+    const found = await gate.run(() => store.hourSummaries({ fromMs: nowMs - backMs, toMs: nowMs + HOUR_MS }));
+    if (found.size === 0) continue;
+    const last = hourStartMs([...found.keys()].at(-1) as string);
+    const recent = await gate.run(() => store.hourSummaries({ fromMs: last - MAX_LOOKBACK_MS, toMs: last + HOUR_MS }));
+    return [...recent.keys()].reverse();
+  }
+  return [];
+}
+
+/**
  * Reads the raw hours back from the last one with evidence, newest first, until it has passed
  * both the oldest signal still waiting at the last queue-depth sample before the stop and the
  * start of the key window. Each hour is loaded, read and released again.
@@ -58,8 +73,7 @@ export async function scanForRecovery(
   options: { readonly nowMs: number; readonly keyWindowMs: number },
 ): Promise<RecoveryScan> {
   const { nowMs, keyWindowMs } = options;
-  const summaries = await gate.run(() => store.hourSummaries({ fromMs: nowMs - MAX_LOOKBACK_MS, toMs: nowMs + HOUR_MS }));
-  const hours = [...summaries.keys()].reverse();
+  const hours = await hoursBeforeRestart(store, gate, nowMs);
   const accepted = new Map<string, SignalReceipt>();
   const finished = new Set<string>();
   const remembered: RememberedSignal[] = [];
@@ -98,14 +112,15 @@ export async function scanForRecovery(
   }
   const unfinished: UnfinishedSignal[] = [];
   for (const [id, f] of accepted) {
-    if ((f.t ?? 0) >= nowMs - keyWindowMs) {
-      const key = f.attributes?.['idempotency_key'];
+    const key = f.attributes?.['idempotency_key'];
+    const clientId = f.attributes?.['client_id'] === 1;
+    if ((f.t ?? 0) >= nowMs - keyWindowMs && (typeof key === 'string' || clientId)) {
       remembered.push({
         signalId: id,
         traceId: f.trace ?? '',
         acceptedMs: f.t ?? 0,
         ...(typeof key === 'string' && { key }),
-        clientId: f.attributes?.['client_id'] === 1,
+        clientId,
         fingerprint: fingerprintOfAttributes(f.attributes ?? {}),
       });
     }

@@ -115,6 +115,16 @@ describe('recovery on start', () => {
     expect(outcomesOf(after, onTime as string).map((e) => e.type)).toEqual(['task.completed']);
   });
 
+  it('finds what a server left weeks ago, and abandons what is past its timeout', async () => {
+    const dataDir = tempDir();
+    const clock = steppingClock('2026-11-02T10:00:00Z');
+    const [id] = await leaveUnfinished(dataDir, clock, [{ ...QUICK, timeout_ms: 60_000 }]);
+    clock.jump(20 * 86_400_000);
+    server = await startTestServer({ dataDir, clock });
+    expect(server.live.recovery).toMatchObject({ requeued: 0, abandoned: 1 });
+    expect(server.live.signals.get(id as string)?.state).toBe('abandoned');
+  });
+
   it('looks back past the current hour to the oldest signal still waiting', async () => {
     const dataDir = tempDir();
     const clock = steppingClock('2026-11-30T10:59:00Z');
