@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chainOf, journalBytes, kaizenProcess, kaizenRun, kill, sleep, writeLargeFile } from './processes.js';
 
-const EVENTS = 60_000;
+const EVENTS = 40_000;
 const KILLS = 3;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kz-crash-import-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
