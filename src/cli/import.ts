@@ -117,7 +117,7 @@ export async function runImport(deps: CliDeps, file: string, opts: ImportOptions
   } else {
     ({ events, skipped: skippedRollups } = parseReceipts(text, format, file));
   }
-  const store = openStore(deps, global, 'write');
+  const store = await openStore(deps, global, 'write');
   try {
     const first = store.head().seq + 1;
     const progress = progressPrinter(deps, 'importing');

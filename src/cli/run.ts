@@ -111,7 +111,7 @@ export async function runRun(
   if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) throw new KaizenError('KZN_USAGE', `--rate: expected signals per second (> 0), got ${quoteInput(String(opts.rate))}`);
   const durationMs = opts.duration === undefined ? undefined : parseDuration(opts.duration, '--duration');
   const startMs = opts.start === undefined ? lastCompleteWeekStart(deps.now()) : parseTimeBound(opts.start, '--start');
-  const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'write');
+  const store = await openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'write');
   const t0 = Date.now();
   try {
     deps.stderr(`simulating ${scenario.name} from ${when(startMs)} (seed ${seed})\n`);
