@@ -6,10 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isKaizenError } from '../../src/errors.js';
 import type { KaizenEvent } from '../../src/evidence/event.js';
 import { openSparqlStore } from '../../src/store/sparql-store.js';
 import { FIXTURE_FILE } from '../analysis/by-hand.js';
 import { kaizen } from '../cli/run-cli.js';
+import { serveCli } from '../server/support.js';
 import { startVirtuoso, type Virtuoso } from './virtuoso-server.js';
 
 let virtuoso: Virtuoso;
@@ -22,9 +24,25 @@ function tempDir(): string {
   return d;
 }
 
-/** Options of a store of its own on the suite's server: each test writes under a fresh graph prefix. */
-function onServer(prefix = `urn:kaizen:t${++prefixes}:`): string[] {
+/** The rows of a SELECT sent straight to the server, as plain values. */
+async function select(query: string): Promise<Record<string, string>[]> {
+  const r = await fetch(virtuoso.endpoint, {
+    method: 'POST',
+    headers: { accept: 'application/sparql-results+json' },
+    body: new URLSearchParams({ query }),
+  });
+  const json = (await r.json()) as { results: { bindings: Record<string, { value: string }>[] } };
+  return json.results.bindings.map((b) => Object.fromEntries(Object.entries(b).map(([k, t]) => [k, t.value])));
+}
+
+/** Options of a store on the suite's server under a graph prefix. */
+function onServerArgs(prefix: string): string[] {
   return ['--store', 'sparql', '--endpoint', virtuoso.endpoint, '--graph-prefix', prefix];
+}
+
+/** The same under a fresh prefix: each test writes a store of its own. */
+function onServer(prefix = `urn:kaizen:t${++prefixes}:`): string[] {
+  return onServerArgs(prefix);
 }
 
 beforeAll(async () => {
@@ -132,4 +150,103 @@ describe('the SPARQL store on Virtuoso', () => {
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/^error KZN_ENDPOINT_UNREACHABLE: the SPARQL endpoint http:\/\/127\.0\.0\.1:9\/sparql cannot be reached/);
   }, 60_000);
+
+  describe('when the server is killed in the middle of a run of appends and started again', () => {
+    it('has every acknowledged receipt on the server exactly once, and the chain verifies', async () => {
+      const dir = tempDir();
+      const prefix = 'urn:kaizen:fault:';
+      const open = () =>
+        openSparqlStore({ endpoint: virtuoso.endpoint, graphPrefix: prefix, dataDir: dir, retry: { attempts: 3, firstDelayMs: 50 }, batchReceipts: 20 });
+      const start = Date.parse('2026-11-16T10:00:00Z');
+      const batch = (b: number): KaizenEvent[] =>
+        Array.from({ length: 10 }, (_, i) => ({
+          type: 'task.completed',
+          timeMs: start + (b * 10 + i) * 1000,
+          component: 'checkout',
+          pillar: 'kanban',
+          value: 10 + (b * 10 + i) / 7,
+          unit: 'ms',
+        }));
+      const acknowledged: string[] = [];
+      let refused = 0;
+      const append = async (store: Awaited<ReturnType<typeof open>>, b: number): Promise<void> => {
+        try {
+          acknowledged.push(...(await store.appendEvents(batch(b))).receipts.map((r) => r.iri));
+        } catch (error) {
+          expect(isKaizenError(error, 'KZN_ENDPOINT_UNREACHABLE') || isKaizenError(error, 'KZN_ENDPOINT_ERROR')).toBe(true);
+          expect((error as Error).message).toMatch(/are kept in the spool/);
+          refused++;
+        }
+      };
+      let store = await open();
+      for (let b = 0; b < 30; b++) {
+        if (b === 10) {
+          // The kill lands while this batch is on its way.
+          const inFlight = append(store, b);
+          await virtuoso.kill();
+          await inFlight;
+          continue;
+        }
+        if (b === 20) await virtuoso.start();
+        await append(store, b);
+      }
+      expect(refused).toBeGreaterThanOrEqual(9);
+      // Down again at the end: the last batch stays in the spool over a restart of the writer too.
+      await virtuoso.kill();
+      await append(store, 30);
+      await store.close();
+      await virtuoso.start();
+      store = await open();
+      expect(store.spooled).toBe(0);
+      expect(store.head().seq).toBe(310);
+      await store.close();
+
+      const counts = await select(
+        `SELECT ?r (COUNT(?d) AS ?n) WHERE { GRAPH ?g { ?r <https://w3id.org/kaizen/ns#digest> ?d } FILTER (STRSTARTS(STR(?g), "${prefix}hour:")) } GROUP BY ?r`,
+      );
+      const onServer = new Map(counts.map((c) => [c.r!, Number(c.n)]));
+      expect(onServer.size).toBe(310);
+      expect([...onServer.values()].every((n) => n === 1)).toBe(true);
+      expect(acknowledged.length).toBeGreaterThanOrEqual(200);
+      for (const iri of acknowledged) expect(onServer.get(iri)).toBe(1);
+      const verified = await kaizen(dir, [...onServerArgs(prefix), 'verify']);
+      expect(verified.stderr).toBe('');
+      expect(verified.stdout).toMatch(/^ok: 310 receipts verify, seq 1–310/);
+    }, 120_000);
+  });
+
+  describe('with two kaizen serve instances writing to it', () => {
+    it('reviews the week with the signals of both', async () => {
+      const prefix = 'urn:kaizen:pair:';
+      const served = ['a', 'b'].map((instance) => serveCli([...onServerArgs(prefix), '--instance', instance], {}, tempDir()));
+      const urls = await Promise.all(served.map((s) => s.url));
+      const posts = [3, 4];
+      for (const [i, url] of urls.entries()) {
+        for (let n = 0; n < posts[i]!; n++) {
+          const r = await fetch(`${url}/signal?wait=true`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ signal_type: 'validate', payload: { latency_ms: 2 } }),
+          });
+          expect(r.status).toBe(200);
+        }
+      }
+      for (const s of served) s.stop('SIGTERM');
+      expect(await Promise.all(served.map((s) => s.exit))).toEqual([0, 0]);
+      // Two hours on, the hour they wrote has closed: each writer rolls up its own partitions.
+      const later = Date.now() + 2 * 3_600_000;
+      for (const [i, instance] of ['a', 'b'].entries()) {
+        const run = await kaizen(served[i]!.dataDir, [...onServerArgs(prefix), '--instance', instance, 'rollup'], { now: later });
+        expect(run.code).toBe(0);
+      }
+      const day = new Date(Date.now()).toISOString().slice(0, 10);
+      const review = await kaizen(tempDir(), [...onServerArgs(prefix), 'review', '--week', day, '--format', 'json'], { now: later });
+      expect(review.stderr).toBe('');
+      const flow = (JSON.parse(review.stdout) as { flow: { signals_total: number; completed: number } }).flow;
+      expect(flow.signals_total).toBe(7);
+      expect(flow.completed).toBe(7);
+      const verified = await kaizen(tempDir(), [...onServerArgs(prefix), 'verify']);
+      expect(verified.stdout).toMatch(/^ok: /);
+    }, 120_000);
+  });
 });

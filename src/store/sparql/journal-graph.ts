@@ -83,51 +83,74 @@ export async function statsOf(remote: SparqlRemote, layouts: readonly InstanceLa
   };
 }
 
-/** How two quads compare once a server has stored them: doubles to the 15 digits Virtuoso keeps. */
-function objectKey(o: RDF.Term): string {
-  if (o.termType !== 'Literal') return `<${o.value}>`;
-  const dt = o.datatype.value;
-  const value = dt === `${XSD}double` || dt === `${XSD}float` ? String(Number(Number(o.value).toPrecision(15))) : normaliseLexical(o.value, dt);
-  return `"${value}"@${o.language}^^${dt}`;
-}
+/** Doubles agree when they differ by no more than a server's printing of them does. */
+const RELATIVE_TOLERANCE = 1e-13;
 
-const keyOf = (s: RDF.Term, p: RDF.Term, o: RDF.Term): string => `${s.value} ${p.value} ${objectKey(o)}`;
+/**
+ * The quads of one receipt as a multiset: doubles apart, by subject and predicate, since a server
+ * keeps a double as a number. Virtuoso prints one with 6 significant digits in results but 15 or
+ * more through STR(), so the server's doubles are read through STR() and compared with a tolerance.
+ */
+class QuadTally {
+  private readonly exact = new Map<string, number>();
+  private readonly doubles = new Map<string, number[]>();
+
+  add(s: RDF.Term, p: RDF.Term, o: RDF.Term, lexical?: RDF.Term): void {
+    if (o.termType === 'Literal' && (o.datatype.value === `${XSD}double` || o.datatype.value === `${XSD}float`)) {
+      const key = `${s.value} ${p.value}`;
+      const list = this.doubles.get(key) ?? [];
+      list.push(Number(lexical?.value ?? o.value));
+      this.doubles.set(key, list);
+      return;
+    }
+    const value = o.termType === 'Literal' ? `"${normaliseLexical(o.value, o.datatype.value)}"@${o.language}^^${o.datatype.value}` : `<${o.value}>`;
+    const key = `${s.value} ${p.value} ${value}`;
+    this.exact.set(key, (this.exact.get(key) ?? 0) + 1);
+  }
+
+  /** The first quad that one tally has and the other has not, described; undefined when they agree. */
+  differenceFrom(other: QuadTally): string | undefined {
+    for (const [key, n] of this.exact) if (other.exact.get(key) !== n) return key;
+    for (const key of other.exact.keys()) if (!this.exact.has(key)) return key;
+    for (const key of new Set([...this.doubles.keys(), ...other.doubles.keys()])) {
+      const a = [...(this.doubles.get(key) ?? [])].sort((x, y) => x - y);
+      const b = [...(other.doubles.get(key) ?? [])].sort((x, y) => x - y);
+      const close = (x: number, y: number): boolean => x === y || Math.abs(x - y) <= RELATIVE_TOLERANCE * Math.max(Math.abs(x), Math.abs(y));
+      if (a.length !== b.length || a.some((x, i) => !close(x, b[i]!))) return `${key} ${a.join(',')} (the server has ${b.join(',')})`;
+    }
+    return undefined;
+  }
+}
 
 /** The quads on the server behind some receipts, against their journal lines: the first difference, if any. */
 async function compareQuads(remote: SparqlRemote, entries: readonly Entry[]): Promise<{ seq: number; message: string } | undefined> {
-  const expected = new Map<string, { seq: number; keys: Map<string, number> }>();
+  const expected = new Map<string, { seq: number; lines: QuadTally; server: QuadTally }>();
   const parser = new Parser({ format: 'N-Quads' });
   for (const e of entries) {
-    const keys = new Map<string, number>();
-    for (const q of parser.parse(e.lines)) {
-      const k = keyOf(q.subject, q.predicate, q.object);
-      keys.set(k, (keys.get(k) ?? 0) + 1);
-    }
-    expected.set(e.storedIn + (e.kind === 'raw' ? ` ${e.iri}` : ''), { seq: e.seq, keys });
+    const lines = new QuadTally();
+    for (const q of parser.parse(e.lines)) lines.add(q.subject, q.predicate, q.object);
+    // A raw receipt shares its hour graph with others: it is keyed by graph and subject.
+    expected.set(e.storedIn + (e.kind === 'raw' ? ` ${e.iri}` : ''), { seq: e.seq, lines, server: new QuadTally() });
   }
   const raw = entries.filter((e) => e.kind === 'raw');
   const rollups = entries.filter((e) => e.kind !== 'raw');
-  const rows: Record<string, RDF.Term>[] = [];
+  const rows: { row: Record<string, RDF.Term>; raw: boolean }[] = [];
   if (raw.length > 0) {
     const values = raw.map((e) => `(${sparqlIri(e.iri)} ${sparqlIri(e.storedIn)})`).join(' ');
-    rows.push(...(await remote.select(`SELECT ?g ?s ?p ?o WHERE { VALUES (?s ?g) { ${values} } GRAPH ?g { ?s ?p ?o } }`)).map((r) => ({ ...r, k: r.s! })));
+    const found = await remote.select(`SELECT ?g ?s ?p ?o (STR(?o) AS ?lex) WHERE { VALUES (?s ?g) { ${values} } GRAPH ?g { ?s ?p ?o } }`);
+    rows.push(...found.map((row) => ({ row, raw: true })));
   }
   if (rollups.length > 0) {
     const values = rollups.map((e) => sparqlIri(e.storedIn)).join(' ');
-    rows.push(...(await remote.select(`SELECT ?g ?s ?p ?o WHERE { VALUES ?g { ${values} } GRAPH ?g { ?s ?p ?o } }`)));
+    const found = await remote.select(`SELECT ?g ?s ?p ?o (STR(?o) AS ?lex) WHERE { VALUES ?g { ${values} } GRAPH ?g { ?s ?p ?o } }`);
+    rows.push(...found.map((row) => ({ row, raw: false })));
   }
-  for (const r of rows) {
-    const at = expected.get(r.g!.value + (r.k === undefined ? '' : ` ${r.s!.value}`));
-    const k = keyOf(r.s!, r.p!, r.o!);
-    const n = at?.keys.get(k);
-    if (at === undefined) continue;
-    if (n === undefined) return { seq: at.seq, message: `a quad on the server is not in its journal lines: ${k}` };
-    if (n === 1) at.keys.delete(k);
-    else at.keys.set(k, n - 1);
+  for (const { row, raw: isRaw } of rows) {
+    expected.get(row.g!.value + (isRaw ? ` ${row.s!.value}` : ''))?.server.add(row.s!, row.p!, row.o!, row.lex);
   }
-  for (const { seq, keys } of expected.values()) {
-    const missing = keys.keys().next().value;
-    if (missing !== undefined) return { seq, message: `a quad of its journal lines is missing on the server: ${missing}` };
+  for (const { seq, lines, server } of expected.values()) {
+    const missing = lines.differenceFrom(server);
+    if (missing !== undefined) return { seq, message: `its quads on the server differ from its journal lines at ${missing}` };
   }
   return undefined;
 }
