@@ -8,7 +8,7 @@ import type * as RDF from '@rdfjs/types';
 import { DataFactory, type Quad } from 'n3';
 import { KaizenError } from '../errors.js';
 import type { KaizenEvent } from '../evidence/event.js';
-import { GENESIS_DIGEST, type Receipt, toReceipt } from '../evidence/receipt.js';
+import { checkSealed, GENESIS_DIGEST, type Receipt, toReceipt } from '../evidence/receipt.js';
 import type {
   AppendResult,
   EvidenceStore,
@@ -24,7 +24,7 @@ import { parseGraphIri, receiptIri } from '../evidence/vocabulary.js';
 import { acquireLock, type DirectoryLock } from './lock.js';
 import { QuadIndex } from './quad-index.js';
 import { type Credentials, DEFAULT_RETRY, type RetryPolicy, SparqlHttp } from './sparql/http.js';
-import { insertBatch } from './sparql/insert.js';
+import { insertRequests } from './sparql/insert.js';
 import { readJournal, statsOf, verifyInstance } from './sparql/journal-graph.js';
 import { DEFAULT_GRAPH_PREFIX, InstanceLayout, instanceIri, instancePrefix, J, registryGraph } from './sparql/layout.js';
 import { prepareQuery } from './sparql/prepare.js';
@@ -48,8 +48,8 @@ export interface SparqlStoreOptions {
   readonly dataDir: string;
   readonly readOnly?: boolean;
   readonly retry?: RetryPolicy;
-  /** Receipts per INSERT DATA request. */
-  readonly batchReceipts?: number;
+  /** Triples per INSERT DATA request (Virtuoso refuses much more than 1,000). */
+  readonly maxTriples?: number;
   readonly onNotice?: (message: string) => void;
 }
 
@@ -76,7 +76,7 @@ export class SparqlStore implements EvidenceStore {
   private readonly graphPrefix: string;
   private readonly own: InstanceLayout;
   private readonly notice: (message: string) => void;
-  private readonly batchReceipts: number;
+  private readonly maxTriples: number;
   private readonly spool: Spool;
   private lock: DirectoryLock | undefined;
   /** Every instance writing to the deployment, this one first (read from the registry). */
@@ -107,7 +107,7 @@ export class SparqlStore implements EvidenceStore {
     const instance = options.instance ?? 'local';
     this.own = new InstanceLayout(instance, instancePrefix(this.graphPrefix, instance));
     this.notice = options.onNotice ?? (() => undefined);
-    this.batchReceipts = options.batchReceipts ?? 50;
+    this.maxTriples = options.maxTriples ?? 800;
     this.spool = new Spool(join(this.dataDir, 'spool', `${instance}.jsonl`));
   }
 
@@ -195,6 +195,23 @@ export class SparqlStore implements EvidenceStore {
     return this.commit(receipts, 'rollup');
   }
 
+  /** Records receipts sealed elsewhere (kaizen migrate), unchanged, each at the next chain position. */
+  async appendSealed(receipts: readonly Receipt[]): Promise<AppendResult> {
+    this.assertWritable();
+    this.rolledUp ??= await this.rolledUpHours();
+    const items: OutgoingReceipt[] = [];
+    for (const r of receipts) {
+      checkSealed(r, this.seq, this.digest);
+      this.seq = r.seq;
+      this.digest = r.digest;
+      items.push(this.outgoing(r, r.graph.startsWith('urn:kaizen:rollup:') ? 'rollup' : 'raw'));
+    }
+    const run = this.tail.then(() => this.deliver(items));
+    this.tail = run.catch(() => undefined);
+    await run;
+    return { receipts };
+  }
+
   private rememberEventId(id: string, iri: string): void {
     this.receiptOfEventId.delete(id);
     this.receiptOfEventId.set(id, iri);
@@ -243,10 +260,9 @@ export class SparqlStore implements EvidenceStore {
     const spooled = this.pending.length > 0;
     let sent = 0;
     try {
-      while (sent < queue.length) {
-        const batch = queue.slice(sent, sent + this.batchReceipts);
-        await this.remote.update(insertBatch(batch, this.own.journalGraph));
-        sent += batch.length;
+      for (const request of insertRequests(queue, this.own.journalGraph, this.maxTriples)) {
+        await this.remote.update(request.text);
+        sent = request.complete;
       }
     } catch (error) {
       this.spool.append(items);
@@ -403,6 +419,12 @@ export class SparqlStore implements EvidenceStore {
       const head = await this.remoteHead(layout);
       yield* readJournal(this.remote, layout, head.seq, { range, rollups: options.rollups === true });
     }
+  }
+
+  /** This instance's whole chain, raw and rollup receipts, in sequence order. */
+  async *ownChain(): AsyncIterable<Receipt> {
+    const head = await this.remoteHead(this.own);
+    yield* readJournal(this.remote, this.own, head.seq, { range: { fromMs: Number.NEGATIVE_INFINITY, toMs: Number.POSITIVE_INFINITY }, rollups: true });
   }
 
   async stats(): Promise<StoreStats> {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isKaizenError } from '../../src/errors.js';
 import type { KaizenEvent } from '../../src/evidence/event.js';
+import type { Receipt } from '../../src/evidence/receipt.js';
 import { openSparqlStore } from '../../src/store/sparql-store.js';
 import { FIXTURE_FILE } from '../analysis/by-hand.js';
 import { kaizen } from '../cli/run-cli.js';
@@ -125,6 +126,32 @@ describe('the SPARQL store on Virtuoso', () => {
       expect(all.sparql.stdout.length).toBeGreaterThan(raw.sparql.stdout.length);
     });
 
+    it('migrates the embedded store to the server, resuming a copy that stopped, and back again', async () => {
+      const prefix = 'urn:kaizen:migrated:';
+      // A copy that stopped after receipt 100: the first 100 receipts of the chain are on the server.
+      const { openEmbeddedStore } = await import('../../src/store/embedded-store.js');
+      const source = openEmbeddedStore({ dataDir: embedded(), readOnly: true });
+      const first: Receipt[] = [];
+      for await (const r of source.exportReceipts({ fromMs: 0, toMs: Number.POSITIVE_INFINITY })) if (r.seq <= 100) first.push(r);
+      await source.close();
+      const partial = await openSparqlStore({ endpoint: virtuoso.endpoint, graphPrefix: prefix, dataDir: tempDir() });
+      await partial.appendSealed(first.sort((a, b) => a.seq - b.seq));
+      await partial.close();
+
+      const there = await kaizen(embedded(), [...onServerArgs(prefix), 'migrate', '--to', 'sparql']);
+      expect(there.stderr).toBe('');
+      expect(there.stdout).toMatch(/^migrated 393 receipts to the sparql store, resumed after receipt 100; 493 receipts verify/);
+      const review = ['review', '--week', '2026-W47', '--format', 'json'];
+      expect((await kaizen(tempDir(), [...onServerArgs(prefix), ...review])).stdout).toBe((await kaizen(embedded(), review)).stdout);
+
+      const back = tempDir();
+      const home = await kaizen(back, [...onServerArgs(prefix), 'migrate', '--to', 'embedded']);
+      expect(home.stdout).toMatch(/^migrated 493 receipts to the embedded store; 493 receipts verify/);
+      const exported = await Promise.all([kaizen(back, ['export', '--rollups']), kaizen(embedded(), ['export', '--rollups'])]);
+      expect(exported[0].stdout).toBe(exported[1].stdout);
+      expect((await kaizen(back, ['verify'])).stdout).toBe((await kaizen(embedded(), ['verify'])).stdout);
+    });
+
     it('refuses an update in kaizen query', async () => {
       const run = await kaizen(sparqlDir, [...server, 'query', '--text', 'DELETE WHERE { GRAPH ?g { ?s ?p ?o } }']);
       expect(run.code).toBe(2);
@@ -156,7 +183,7 @@ describe('the SPARQL store on Virtuoso', () => {
       const dir = tempDir();
       const prefix = 'urn:kaizen:fault:';
       const open = () =>
-        openSparqlStore({ endpoint: virtuoso.endpoint, graphPrefix: prefix, dataDir: dir, retry: { attempts: 3, firstDelayMs: 50 }, batchReceipts: 20 });
+        openSparqlStore({ endpoint: virtuoso.endpoint, graphPrefix: prefix, dataDir: dir, retry: { attempts: 3, firstDelayMs: 50 }, maxTriples: 200 });
       const start = Date.parse('2026-11-16T10:00:00Z');
       const batch = (b: number): KaizenEvent[] =>
         Array.from({ length: 10 }, (_, i) => ({

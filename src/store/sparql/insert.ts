@@ -12,6 +12,9 @@ function tripleOf(line: string): string {
   return `${line.slice(0, at)} .`;
 }
 
+/** Triples in a journal entry. */
+const JOURNAL_TRIPLES = 9;
+
 /** The journal entry of a receipt, as triples. */
 function journalEntry(r: OutgoingReceipt): string {
   const s = sparqlIri(r.iri);
@@ -22,21 +25,45 @@ function journalEntry(r: OutgoingReceipt): string {
   ].join('\n');
 }
 
+/** One INSERT DATA request, and how many receipts of the batch are whole once it has been applied. */
+export interface InsertRequest {
+  readonly text: string;
+  readonly complete: number;
+}
+
 /**
- * `INSERT DATA` for a batch. Inserting a quad that is already there changes nothing (a graph is
- * a set), so a batch re-sent after an answer that never arrived is stored exactly once.
+ * The `INSERT DATA` requests for a batch, each of at most about `maxTriples` triples: Virtuoso
+ * compiles an update to SQL and refuses one that grows past 10,000 lines (about 1,200 triples).
+ * A receipt larger than that is split, its journal entry in its last request, so that it counts
+ * as stored (the chain head is read from the journal graph) only once all of it is. Inserting a
+ * quad that is already there changes nothing (a graph is a set), so a request re-sent after an
+ * answer that never arrived stores nothing twice.
  */
-export function insertBatch(receipts: readonly OutgoingReceipt[], journalGraph: string): string {
-  const byGraph = new Map<string, string[]>();
-  const add = (g: string, text: string): void => {
+export function insertRequests(receipts: readonly OutgoingReceipt[], journalGraph: string, maxTriples = 800): InsertRequest[] {
+  const out: InsertRequest[] = [];
+  let byGraph = new Map<string, string[]>();
+  let triples = 0;
+  const add = (g: string, text: string, count = 1): void => {
     let list = byGraph.get(g);
     if (list === undefined) byGraph.set(g, (list = []));
     list.push(text);
+    triples += count;
   };
-  for (const r of receipts) {
-    for (const line of r.lines) add(r.serverGraph, tripleOf(line));
-    add(journalGraph, journalEntry(r));
-  }
-  const blocks = [...byGraph].map(([g, triples]) => `GRAPH ${sparqlIri(g)} {\n${triples.join('\n')}\n}`);
-  return `INSERT DATA {\n${blocks.join('\n')}\n}`;
+  const flush = (complete: number): void => {
+    if (triples === 0) return;
+    const blocks = [...byGraph].map(([g, list]) => `GRAPH ${sparqlIri(g)} {\n${list.join('\n')}\n}`);
+    out.push({ text: `INSERT DATA {\n${blocks.join('\n')}\n}`, complete });
+    byGraph = new Map();
+    triples = 0;
+  };
+  receipts.forEach((r, i) => {
+    if (triples > 0 && triples + r.lines.length + JOURNAL_TRIPLES > maxTriples) flush(i);
+    for (const line of r.lines) {
+      if (triples >= maxTriples) flush(i);
+      add(r.serverGraph, tripleOf(line));
+    }
+    add(journalGraph, journalEntry(r), JOURNAL_TRIPLES);
+  });
+  flush(receipts.length);
+  return out;
 }
