@@ -209,6 +209,7 @@ export class SparqlStore implements EvidenceStore {
     const run = this.tail.then(() => this.deliver(items));
     this.tail = run.catch(() => undefined);
     await run;
+    receipts.forEach((r, i) => this.reachAppended(r, items[i]!.kind, items[i]!.serverGraph));
     return { receipts };
   }
 
@@ -245,7 +246,7 @@ export class SparqlStore implements EvidenceStore {
     const run = this.tail.then(() => this.deliver(items));
     this.tail = run.catch(() => undefined);
     await run;
-    for (const r of receipts) this.mirrorReceipt(r, kind);
+    receipts.forEach((r, i) => this.reachAppended(r, kind, items[i]!.serverGraph));
     return { receipts };
   }
 
@@ -280,13 +281,22 @@ export class SparqlStore implements EvidenceStore {
     this.pending = [];
   }
 
-  /** Keeps what this writer appended to a loaded partition within reach of `match`, as the embedded store does. */
-  private mirrorReceipt(r: Receipt, kind: 'raw' | 'rollup'): void {
+  /**
+   * Brings what this writer appended to a loaded partition within reach of queries and `match`,
+   * as the embedded store does: a new rollup replaces the hour's earlier one in the dataset.
+   */
+  private reachAppended(r: Receipt, kind: 'raw' | 'rollup', serverGraph: string): void {
     const hour = parseGraphIri(r.graph)?.hour;
     if (hour === undefined) return;
     const key = kind === 'raw' ? `raw:${hour}` : `rollup:${hour.slice(0, 10)}`;
-    if (!this.loaded.has(key)) return;
-    if (kind === 'rollup') this.mirror.dropGraph(r.graph);
+    const graphs = this.loaded.get(key);
+    if (graphs === undefined) return;
+    if (kind === 'rollup') {
+      const base = this.own.rollupGraph(hour);
+      this.loaded.set(key, [...graphs.filter((g) => g !== base && !g.startsWith(`${base}/`)), serverGraph]);
+      this.rebuildDataset();
+      this.mirror.dropGraph(r.graph);
+    }
     this.mirror.addQuads(r.quads as Quad[]);
   }
 

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startVirtuoso, type Virtuoso } from '../../bench/virtuoso.js';
 import { isKaizenError } from '../../src/errors.js';
 import type { KaizenEvent } from '../../src/evidence/event.js';
 import type { Receipt } from '../../src/evidence/receipt.js';
@@ -13,7 +14,6 @@ import { openSparqlStore } from '../../src/store/sparql-store.js';
 import { FIXTURE_FILE } from '../analysis/by-hand.js';
 import { kaizen } from '../cli/run-cli.js';
 import { serveCli } from '../server/support.js';
-import { startVirtuoso, type Virtuoso } from './virtuoso-server.js';
 
 let virtuoso: Virtuoso;
 const dirs: string[] = [];
@@ -150,6 +150,28 @@ describe('the SPARQL store on Virtuoso', () => {
       const exported = await Promise.all([kaizen(back, ['export', '--rollups']), kaizen(embedded(), ['export', '--rollups'])]);
       expect(exported[0].stdout).toBe(exported[1].stdout);
       expect((await kaizen(back, ['verify'])).stdout).toBe((await kaizen(embedded(), ['verify'])).stdout);
+    });
+
+    it('analyses in the same process the rollups it has just appended, as the embedded store does', async () => {
+      const { openEmbeddedStore } = await import('../../src/store/embedded-store.js');
+      const { parseEventLine } = await import('../../src/evidence/event.js');
+      const { ensureRollups } = await import('../../src/query/rollups.js');
+      const { analyzeWindow } = await import('../../src/query/analyze.js');
+      const { loadSlos } = await import('../../src/query/slo-files.js');
+      const week = { fromMs: Date.parse('2026-11-16T00:00:00Z'), toMs: Date.parse('2026-11-23T00:00:00Z') };
+      const writer = await openSparqlStore({ endpoint: virtuoso.endpoint, graphPrefix: 'urn:kaizen:same-process:', dataDir: tempDir() });
+      // Loaded before the rollups exist, as kaizen serve holds the partitions it reports on.
+      await writer.load({ range: week, rollups: true });
+      const lines = fs.readFileSync(FIXTURE_FILE, 'utf8').trim().split('\n');
+      await writer.appendEvents(lines.map((l, i) => parseEventLine(l, i + 1)).sort((a, b) => a.timeMs - b.timeMs));
+      await ensureRollups(writer, week, { nowMs: week.toMs + 86_400_000 });
+      const reader = openEmbeddedStore({ dataDir: embedded(), readOnly: true });
+      const [onServer, local] = [await analyzeWindow(writer, week, loadSlos()), await analyzeWindow(reader, week, loadSlos())];
+      await writer.close();
+      await reader.close();
+      expect(onServer.facts.hours.size).toBe(30);
+      expect(JSON.stringify(onServer.health)).toBe(JSON.stringify(local.health));
+      expect(JSON.stringify(onServer.slos)).toBe(JSON.stringify(local.slos));
     });
 
     it('refuses an update in kaizen query', async () => {

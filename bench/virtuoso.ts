@@ -1,6 +1,6 @@
-// A Virtuoso (Debian's virtuoso-opensource) for the integration suites: its own database in a
-// temp folder, SQL and HTTP on free loopback ports, SPARQL updates granted; stopped and started
-// again at will (the fault test), removed at the end.
+// A Virtuoso (Debian's virtuoso-opensource) for the integration suite and bench/sparql-store.ts:
+// its own database in a temp folder, SQL and HTTP on free loopback ports, SPARQL updates granted;
+// killed and started again at will (the fault test), removed at the end.
 
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -35,8 +35,16 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Settings beyond the system ini's (the bench gives Virtuoso more memory and rows). */
+export interface VirtuosoSettings {
+  /** [Parameters] NumberOfBuffers (8 KiB pages; the system ini has 10,000) and MaxDirtyBuffers at 3/4 of it. */
+  readonly buffers?: number;
+  /** [SPARQL] ResultSetMaxRows (the system ini has 10,000). */
+  readonly maxRows?: number;
+}
+
 /** The system virtuoso.ini with the database in `dir` and both services on loopback ports. */
-function iniFor(dir: string, sqlPort: number, httpPort: number): string {
+function iniFor(dir: string, sqlPort: number, httpPort: number, settings: VirtuosoSettings): string {
   let section = '';
   return fs
     .readFileSync(SYSTEM_INI, 'utf8')
@@ -51,6 +59,9 @@ function iniFor(dir: string, sqlPort: number, httpPort: number): string {
       }
       if (key === 'ServerPort' && section === 'Parameters') return `ServerPort = 127.0.0.1:${sqlPort}`;
       if (key === 'ServerPort' && section === 'HTTPServer') return `ServerPort = 127.0.0.1:${httpPort}`;
+      if (settings.buffers !== undefined && section === 'Parameters' && /^\s*NumberOfBuffers/.test(line)) return `NumberOfBuffers = ${settings.buffers}`;
+      if (settings.buffers !== undefined && section === 'Parameters' && /^\s*MaxDirtyBuffers/.test(line)) return `MaxDirtyBuffers = ${Math.floor(settings.buffers * 0.75)}`;
+      if (settings.maxRows !== undefined && key === 'ResultSetMaxRows') return `ResultSetMaxRows = ${settings.maxRows}`;
       return line;
     })
     .join('\n');
@@ -78,12 +89,12 @@ async function waitForHttp(endpoint: string): Promise<void> {
 }
 
 /** Starts a Virtuoso of its own and grants the anonymous SPARQL user updates. */
-export async function startVirtuoso(): Promise<Virtuoso> {
+export async function startVirtuoso(settings: VirtuosoSettings = {}): Promise<Virtuoso> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kz-virtuoso-'));
   const sqlPort = await freePort();
   const httpPort = await freePort();
   const ini = path.join(dir, 'virtuoso.ini');
-  fs.writeFileSync(ini, iniFor(dir, sqlPort, httpPort));
+  fs.writeFileSync(ini, iniFor(dir, sqlPort, httpPort, settings));
   const endpoint = `http://127.0.0.1:${httpPort}/sparql`;
   const start = async (): Promise<void> => {
     await run('virtuoso-t', ['-c', ini, '+wait'], { cwd: dir });
