@@ -209,7 +209,9 @@ export class SparqlStore implements EvidenceStore {
     const run = this.tail.then(() => this.deliver(items));
     this.tail = run.catch(() => undefined);
     await run;
-    receipts.forEach((r, i) => this.reachAppended(r, items[i]!.kind, items[i]!.serverGraph));
+    receipts.forEach((r, i) => {
+      this.reachAppended(r, items[i]!.kind, items[i]!.serverGraph);
+    });
     return { receipts };
   }
 
@@ -246,7 +248,9 @@ export class SparqlStore implements EvidenceStore {
     const run = this.tail.then(() => this.deliver(items));
     this.tail = run.catch(() => undefined);
     await run;
-    receipts.forEach((r, i) => this.reachAppended(r, kind, items[i]!.serverGraph));
+    receipts.forEach((r, i) => {
+      this.reachAppended(r, kind, items[i]!.serverGraph);
+    });
     return { receipts };
   }
 
