@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVirtuoso, type Virtuoso } from '../../bench/virtuoso.js';
+import { runCli } from '../../src/cli/program.js';
 import { isKaizenError } from '../../src/errors.js';
 import type { KaizenEvent } from '../../src/evidence/event.js';
 import type { Receipt } from '../../src/evidence/receipt.js';
@@ -192,6 +193,26 @@ describe('the SPARQL store on Virtuoso', () => {
     const run = await kaizen(dir, [...server, 'verify']);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^error KZN_CHAIN_BROKEN: receipt 17 was changed on the server/);
+  });
+
+  it('writes through digest authentication with the credentials of the environment, and names wrong ones', async () => {
+    const withEnv = async (env: Record<string, string>, args: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const dir = tempDir();
+      const deps = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), env, cwd: dir, now: () => Date.parse('2026-12-01T00:00:00Z') };
+      const code = await runCli(['--data', dir, ...args], deps);
+      return { code, stdout, stderr };
+    };
+    // Virtuoso's /sparql-auth asks for digest credentials; dba may update.
+    const args = ['--store', 'sparql', '--endpoint', virtuoso.endpoint.replace(/\/sparql$/, '/sparql-auth'), '--graph-prefix', 'urn:kaizen:auth:', 'import', FIXTURE_FILE];
+    const good = await withEnv({ KAIZEN_SPARQL_USER: 'dba', KAIZEN_SPARQL_PASSWORD: 'dba' }, args);
+    expect(good.stderr).toBe('');
+    expect(good.stdout).toMatch(/^imported 463 events/);
+    const bad = await withEnv({ KAIZEN_SPARQL_USER: 'dba', KAIZEN_SPARQL_PASSWORD: 'wrong' }, args);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/^error KZN_ENDPOINT_AUTH: the SPARQL endpoint http:\/\/127\.0\.0\.1:\d+\/sparql-auth refused the request \(HTTP 401\)/);
+    expect(bad.stderr).toMatch(/hint: Check KAIZEN_SPARQL_USER and KAIZEN_SPARQL_PASSWORD/);
   });
 
   it('explains an endpoint that does not answer, and exits 3', async () => {

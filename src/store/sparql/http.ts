@@ -34,7 +34,14 @@ function transient(status: number): boolean {
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 
 /** The Authorization header answering a `WWW-Authenticate: Digest …` challenge (RFC 7616, MD5, qop=auth). */
-export function digestAuthorization(challenge: string, credentials: Credentials, method: string, uri: string): string {
+export function digestAuthorization(
+  challenge: string,
+  credentials: Credentials,
+  method: string,
+  uri: string,
+  cnonce = randomBytes(8).toString('hex'),
+  count = 1,
+): string {
   const param = (name: string): string | undefined => new RegExp(`${name}="?([^",]*)"?`, 'i').exec(challenge)?.[1];
   const realm = param('realm') ?? '';
   const nonce = param('nonce') ?? '';
@@ -42,8 +49,7 @@ export function digestAuthorization(challenge: string, credentials: Credentials,
   const qop = param('qop')?.split(/\s*,\s*/).includes('auth') === true ? 'auth' : undefined;
   const ha1 = md5(`${credentials.user}:${realm}:${credentials.password}`);
   const ha2 = md5(`${method}:${uri}`);
-  const cnonce = randomBytes(8).toString('hex');
-  const nc = '00000001';
+  const nc = count.toString(16).padStart(8, '0');
   const response = qop === undefined ? md5(`${ha1}:${nonce}:${ha2}`) : md5(`${ha1}:${nonce}:${nc}:${cnonce}:${qop}:${ha2}`);
   const parts = [`username="${credentials.user}"`, `realm="${realm}"`, `nonce="${nonce}"`, `uri="${uri}"`, `response="${response}"`];
   if (qop !== undefined) parts.push(`qop=${qop}`, `nc=${nc}`, `cnonce="${cnonce}"`);
@@ -95,20 +101,46 @@ export class SparqlHttp {
     throw lastError ?? new KaizenError('KZN_ENDPOINT_UNREACHABLE', `the SPARQL endpoint ${this.url} cannot be reached`);
   }
 
+  /** The digest challenge last answered, reused with a rising nonce count until the server refuses it. */
+  private digest: { challenge: string; count: number } | undefined;
+
   private async send(form: URLSearchParams, accept: string): Promise<HttpAnswer> {
+    const body = form.toString();
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept };
-    if (this.credentials !== undefined) {
-      headers.authorization = `Basic ${Buffer.from(`${this.credentials.user}:${this.credentials.password}`).toString('base64')}`;
-    }
-    let response = await fetch(this.url, { method: 'POST', headers, body: form.toString() });
-    const challenge = response.headers.get('www-authenticate');
-    if (response.status === 401 && this.credentials !== undefined && challenge !== null && /^digest/i.test(challenge)) {
+    const post = async (authorization?: string): Promise<Response> =>
+      fetch(this.url, { method: 'POST', headers: authorization === undefined ? headers : { ...headers, authorization }, body });
+    const c = this.credentials;
+    if (c === undefined) return read(await post());
+    if (this.digest !== undefined) {
+      const response = await post(this.digestHeader(c));
+      if (response.status !== 401) return read(response);
       await response.arrayBuffer();
-      headers.authorization = digestAuthorization(challenge, this.credentials, 'POST', new URL(this.url).pathname);
-      response = await fetch(this.url, { method: 'POST', headers, body: form.toString() });
+      this.digest = undefined;
     }
-    return { status: response.status, headers: response.headers, body: await response.text() };
+    let response = await post(`Basic ${Buffer.from(`${c.user}:${c.password}`).toString('base64')}`);
+    if (response.status !== 401) return read(response);
+    await response.arrayBuffer();
+    // Virtuoso answers a Basic attempt with a bare 401: ask without credentials for the challenge.
+    let challenge = response.headers.get('www-authenticate');
+    if (challenge === null || !/^digest/i.test(challenge)) {
+      response = await post();
+      challenge = response.headers.get('www-authenticate');
+      if (response.status !== 401 || challenge === null || !/^digest/i.test(challenge)) return read(response);
+      await response.arrayBuffer();
+    }
+    this.digest = { challenge, count: 0 };
+    return read(await post(this.digestHeader(c)));
   }
+
+  private digestHeader(c: Credentials): string {
+    const d = this.digest!;
+    d.count++;
+    return digestAuthorization(d.challenge, c, 'POST', new URL(this.url).pathname, undefined, d.count);
+  }
+}
+
+async function read(response: Response): Promise<HttpAnswer> {
+  return { status: response.status, headers: response.headers, body: await response.text() };
 }
 
 function reasonOf(error: unknown): string {
