@@ -175,6 +175,13 @@ describe('the SPARQL store on Virtuoso', () => {
       expect(JSON.stringify(onServer.slos)).toBe(JSON.stringify(local.slos));
     });
 
+    it('stops a query on the server at its --timeout', async () => {
+      const text = 'SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?t ?q ?u } }';
+      const run = await kaizen(sparqlDir, [...server, 'query', '--text', text, '--week', '2026-W47', '--timeout', '200']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^error KZN_QUERY_FAILED: the SPARQL query was stopped after its timeout of 200 ms/);
+    });
+
     it('refuses an update in kaizen query', async () => {
       const run = await kaizen(sparqlDir, [...server, 'query', '--text', 'DELETE WHERE { GRAPH ?g { ?s ?p ?o } }']);
       expect(run.code).toBe(2);

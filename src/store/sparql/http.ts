@@ -71,14 +71,20 @@ export class SparqlHttp {
    * POSTs `form` and returns the 2xx answer. Connection errors and transient statuses are
    * retried with exponential backoff; what still fails is a KaizenError naming the endpoint.
    */
-  async post(form: URLSearchParams, accept: string): Promise<HttpAnswer> {
+  async post(form: URLSearchParams, accept: string, timeoutMs?: number): Promise<HttpAnswer> {
     let lastError: KaizenError | undefined;
+    const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
     for (let attempt = 0; attempt < this.retry.attempts; attempt++) {
       if (attempt > 0) await sleep(this.retry.firstDelayMs * 2 ** (attempt - 1));
       let answer: HttpAnswer;
       try {
-        answer = await this.send(form, accept);
+        answer = await this.send(form, accept, signal);
       } catch (error) {
+        if (signal?.aborted === true) {
+          throw new KaizenError('KZN_QUERY_FAILED', `the SPARQL query was stopped after its timeout of ${timeoutMs} ms`, {
+            hint: 'Narrow the window (fewer partitions), add a LIMIT, or raise the timeout.',
+          });
+        }
         lastError = new KaizenError('KZN_ENDPOINT_UNREACHABLE', `the SPARQL endpoint ${this.url} cannot be reached: ${reasonOf(error)}`, {
           hint: 'Check that the server runs and that --endpoint names its SPARQL service.',
           cause: error,
@@ -104,11 +110,11 @@ export class SparqlHttp {
   /** The digest challenge last answered, reused with a rising nonce count until the server refuses it. */
   private digest: { challenge: string; count: number } | undefined;
 
-  private async send(form: URLSearchParams, accept: string): Promise<HttpAnswer> {
+  private async send(form: URLSearchParams, accept: string, signal?: AbortSignal): Promise<HttpAnswer> {
     const body = form.toString();
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept };
     const post = async (authorization?: string): Promise<Response> =>
-      fetch(this.url, { method: 'POST', headers: authorization === undefined ? headers : { ...headers, authorization }, body });
+      fetch(this.url, { method: 'POST', headers: authorization === undefined ? headers : { ...headers, authorization }, body, ...(signal !== undefined && { signal }) });
     const c = this.credentials;
     if (c === undefined) return read(await post());
     if (this.digest !== undefined) {

@@ -34,7 +34,7 @@ export class SparqlRemote {
    * `named-graph-uri` (SPARQL 1.1 Protocol §2.1.4) restrict it to those graphs, as the embedded
    * store's queries see only its loaded partitions; without one it reads every graph.
    */
-  async query(prepared: PreparedQuery, dataset?: Dataset): Promise<QueryResult> {
+  async query(prepared: PreparedQuery, dataset?: Dataset, timeoutMs?: number): Promise<QueryResult> {
     const form = new URLSearchParams({ query: prepared.text });
     if (dataset !== undefined) {
       for (const g of dataset.length === 0 ? [NO_GRAPH] : dataset) {
@@ -43,7 +43,8 @@ export class SparqlRemote {
       }
     }
     const quads = prepared.form === 'CONSTRUCT' || prepared.form === 'DESCRIBE';
-    const answer = await this.queryHttp.post(form, quads ? 'application/n-triples, text/plain;q=0.5' : 'application/sparql-results+json').catch((error: unknown) => {
+    const accept = quads ? 'application/n-triples, text/plain;q=0.5' : 'application/sparql-results+json';
+    const answer = await this.queryHttp.post(form, accept, timeoutMs).catch((error: unknown) => {
       throw asQueryError(error);
     });
     // Virtuoso answers 200 with the rows it had when it hit ResultSetMaxRows, and says so in a header.
