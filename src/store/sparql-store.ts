@@ -271,7 +271,8 @@ export class SparqlStore implements EvidenceStore {
     for (const [k, v] of Object.entries(options.bindings ?? {})) {
       bindings[k] = v.termType === 'NamedNode' && parseGraphIri(v.value) !== undefined ? namedNode(this.own.serverGraph(v.value)) : v;
     }
-    return this.remote.query(prepareQuery(sparql, bindings), this.partitions.graphs(), options.timeoutMs);
+    const dataset = this.partitions.graphs();
+    return this.remote.query(prepareQuery(sparql, bindings, dataset), dataset, options.timeoutMs);
   }
 
   match(subject: RDF.Term | null, predicate: RDF.Term | null, object: RDF.Term | null, graph: RDF.Term | null): Quad[] {

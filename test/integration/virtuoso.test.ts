@@ -175,6 +175,17 @@ describe('the SPARQL store on Virtuoso', () => {
       expect(JSON.stringify(onServer.slos)).toBe(JSON.stringify(local.slos));
     });
 
+    it('answers CONSTRUCT and ASK on the server as on the embedded store', async () => {
+      const construct = 'PREFIX kz: <https://w3id.org/kaizen/ns#> CONSTRUCT { ?r kz:component ?c ; kz:value ?v } WHERE { GRAPH ?g { ?r a kz:TaskFailed ; kz:component ?c ; kz:value ?v } }';
+      const quads = await both(['query', '--text', construct, '--week', '2026-W47', '--format', 'nquads']);
+      expect(quads.sparql.stderr).toBe('');
+      const sorted = (s: string) => s.trim().split('\n').sort();
+      expect(sorted(quads.sparql.stdout)).toEqual(sorted(quads.embedded.stdout));
+      expect(sorted(quads.sparql.stdout).length).toBeGreaterThan(10);
+      const ask = await both(['query', '--text', 'ASK { GRAPH ?g { ?s a <https://w3id.org/kaizen/ns#CircuitOpened> } }', '--week', '2026-W47', '--format', 'json']);
+      expect(ask.sparql.stdout).toBe(ask.embedded.stdout);
+    });
+
     it('stops a query on the server at its --timeout', async () => {
       const text = 'SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?t ?q ?u } }';
       const run = await kaizen(sparqlDir, [...server, 'query', '--text', text, '--week', '2026-W47', '--timeout', '200']);

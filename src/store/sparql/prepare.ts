@@ -3,7 +3,10 @@
 
 import type * as RDF from '@rdfjs/types';
 import { KaizenError } from '../../errors.js';
-import { sparqlTerm } from './terms.js';
+import { sparqlIri, sparqlTerm } from './terms.js';
+
+/** A graph no evidence is ever in. */
+export const NO_GRAPH = 'urn:kaizen:no-graph';
 
 export type QueryForm = 'SELECT' | 'ASK' | 'CONSTRUCT' | 'DESCRIBE';
 
@@ -61,10 +64,19 @@ const FORMS = new Set<string>(['SELECT', 'ASK', 'CONSTRUCT', 'DESCRIBE']);
 export interface PreparedQuery {
   readonly form: QueryForm;
   readonly text: string;
+  /** True when the text names its dataset itself (FROM / FROM NAMED). */
+  readonly hasDataset: boolean;
 }
 
-/** The query's form and its text with `bindings` in a VALUES block opening its WHERE group. */
-export function prepareQuery(sparql: string, bindings: Readonly<Record<string, RDF.Term>> = {}): PreparedQuery {
+/**
+ * The query's form and its text with `bindings` in a VALUES block opening its WHERE group and,
+ * when `dataset` is given and the query names none, that dataset as FROM and FROM NAMED clauses
+ * before the WHERE group (SPARQL 1.1 §13.2): the default graph is the merge of the graphs and each
+ * is a named graph, as the embedded store's queries see its loaded partitions. (The protocol's
+ * default-graph-uri and named-graph-uri would do the same, but Virtuoso echoes each one back as a
+ * response header, and a week's graphs overflow the client's 16 KiB of headers.)
+ */
+export function prepareQuery(sparql: string, bindings: Readonly<Record<string, RDF.Term>> = {}, dataset?: readonly string[]): PreparedQuery {
   const found = marks(sparql);
   const top = found.filter((m) => m.depth === 0);
   // The prologue is BASE <iri> and PREFIX name: <iri>; the scan skips the IRIs and the names.
@@ -78,12 +90,21 @@ export function prepareQuery(sparql: string, bindings: Readonly<Record<string, R
     throw new KaizenError('KZN_QUERY_SYNTAX', `the SPARQL query cannot be parsed: expected SELECT, ASK, CONSTRUCT or DESCRIBE, found ${first === undefined ? 'nothing' : first.text}`);
   }
   const form = first.text as QueryForm;
-  const names = Object.keys(bindings);
-  if (names.length === 0) return { form, text: sparql };
+  const hasDataset = top.some((m) => m.kind === 'word' && m.text === 'FROM');
   const where = top.find((m) => m.kind === 'word' && m.text === 'WHERE');
-  const open = found.find((m) => m.kind === 'brace' && m.depth === 0 && (where === undefined || m.at > where.at));
-  if (open === undefined) throw new KaizenError('KZN_QUERY_SYNTAX', 'the SPARQL query cannot be parsed: it has no WHERE group to bind parameters in');
-  // Inline VALUES in the group joins with the rest of it, as initial bindings do (SPARQL 1.1 §10.2).
-  const values = `\n  VALUES (${names.map((n) => `?${n}`).join(' ')}) { (${names.map((n) => sparqlTerm(bindings[n]!)).join(' ')}) }\n`;
-  return { form, text: sparql.slice(0, open.at + 1) + values + sparql.slice(open.at + 1) };
+  const open = found.find((m) => m.kind === 'brace' && m.depth === 0 && (where === undefined || m.at > where.at) && (form !== 'CONSTRUCT' || where !== undefined));
+  const names = Object.keys(bindings);
+  let text = sparql;
+  if (names.length > 0) {
+    if (open === undefined) throw new KaizenError('KZN_QUERY_SYNTAX', 'the SPARQL query cannot be parsed: it has no WHERE group to bind parameters in');
+    // Inline VALUES in the group joins with the rest of it, as initial bindings do (SPARQL 1.1 §10.2).
+    const values = `\n  VALUES (${names.map((n) => `?${n}`).join(' ')}) { (${names.map((n) => sparqlTerm(bindings[n]!)).join(' ')}) }\n`;
+    text = text.slice(0, open.at + 1) + values + text.slice(open.at + 1);
+  }
+  const at = where?.at ?? open?.at;
+  if (dataset === undefined || hasDataset || at === undefined) return { form, text, hasDataset };
+  // An empty dataset must still name a graph, or the server reads them all.
+  const graphs = (dataset.length === 0 ? [NO_GRAPH] : dataset).map(sparqlIri);
+  const clauses = `${graphs.map((g) => `FROM ${g}`).join('\n')}\n${graphs.map((g) => `FROM NAMED ${g}`).join('\n')}\n`;
+  return { form, text: text.slice(0, at) + clauses + text.slice(at), hasDataset: true };
 }

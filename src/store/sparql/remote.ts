@@ -6,16 +6,13 @@ import { DataFactory, Parser } from 'n3';
 import { isKaizenError, KaizenError } from '../../errors.js';
 import type { QueryResult } from '../../evidence/store.js';
 import type { SparqlHttp } from './http.js';
-import type { PreparedQuery } from './prepare.js';
+import { NO_GRAPH, type PreparedQuery } from './prepare.js';
 import { type JsonTerm, normaliseTerm, termOfJson } from './terms.js';
 
 const { quad } = DataFactory;
 
 /** Graphs a query may read: the default graph is their merge, and each is a named graph. */
 export type Dataset = readonly string[];
-
-/** A graph no evidence is ever in: an empty dataset must still name one, or the server reads all. */
-const NO_GRAPH = 'urn:kaizen:no-graph';
 
 interface JsonResults {
   readonly head: { readonly vars?: readonly string[] };
@@ -30,13 +27,13 @@ export class SparqlRemote {
   ) {}
 
   /**
-   * Runs a prepared query on the server. With a dataset, the protocol's `default-graph-uri` and
-   * `named-graph-uri` (SPARQL 1.1 Protocol §2.1.4) restrict it to those graphs, as the embedded
-   * store's queries see only its loaded partitions; without one it reads every graph.
+   * Runs a prepared query on the server. A dataset the text does not name (prepareQuery puts it in
+   * the text where it can) goes as the protocol's `default-graph-uri` and `named-graph-uri`
+   * (SPARQL 1.1 Protocol §2.1.4); without one the query reads every graph.
    */
   async query(prepared: PreparedQuery, dataset?: Dataset, timeoutMs?: number): Promise<QueryResult> {
     const form = new URLSearchParams({ query: prepared.text });
-    if (dataset !== undefined) {
+    if (dataset !== undefined && !prepared.hasDataset) {
       for (const g of dataset.length === 0 ? [NO_GRAPH] : dataset) {
         form.append('default-graph-uri', g);
         form.append('named-graph-uri', g);
@@ -74,7 +71,7 @@ export class SparqlRemote {
 
   /** The rows of a SELECT the store itself sends (its own text, over every graph). */
   async select(text: string): Promise<Record<string, RDF.Term>[]> {
-    const result = await this.query({ form: 'SELECT', text });
+    const result = await this.query({ form: 'SELECT', text, hasDataset: false });
     return result.kind === 'bindings' ? [...result.rows] : [];
   }
 

@@ -62,3 +62,22 @@ describe('preparing a query for a SPARQL server', () => {
     if (q.params.length > 0) expect(prepared.text).toMatch(/WHERE \{\n {2}VALUES \(/);
   });
 });
+
+describe('naming the loaded partitions as the dataset of a query', () => {
+  it('puts FROM and FROM NAMED before the WHERE group, after the CONSTRUCT template', () => {
+    const prepared = prepareQuery('CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }', {}, ['urn:kaizen:hour:2026-11-16T10', 'urn:kaizen:rollup:2026-11-16T10']);
+    expect(prepared.hasDataset).toBe(true);
+    expect(prepared.text).toBe(
+      'CONSTRUCT { ?s ?p ?o } FROM <urn:kaizen:hour:2026-11-16T10>\nFROM <urn:kaizen:rollup:2026-11-16T10>\nFROM NAMED <urn:kaizen:hour:2026-11-16T10>\nFROM NAMED <urn:kaizen:rollup:2026-11-16T10>\nWHERE { GRAPH ?g { ?s ?p ?o } }',
+    );
+  });
+
+  it('names a graph no evidence is in when nothing is loaded, so that the server does not read everything', () => {
+    expect(prepareQuery('ASK { ?s ?p ?o }', {}, []).text).toBe('ASK FROM <urn:kaizen:no-graph>\nFROM NAMED <urn:kaizen:no-graph>\n{ ?s ?p ?o }');
+  });
+
+  it('leaves a query that names its own dataset as it is', () => {
+    const text = 'SELECT * FROM <urn:x> WHERE { ?s ?p ?o }';
+    expect(prepareQuery(text, {}, ['urn:kaizen:hour:2026-11-16T10'])).toEqual({ form: 'SELECT', text, hasDataset: true });
+  });
+});
