@@ -41,6 +41,10 @@ export const ERROR_CODES = {
   KZN_QUERY_TIMEOUT: { title: 'Query stopped at its timeout', httpStatus: 503, exitCode: 2 },
   KZN_UNAVAILABLE: { title: 'Service is unavailable (journal failed or shutting down)', httpStatus: 503, exitCode: 3 },
   KZN_WAIT_TIMEOUT: { title: 'Signal had no outcome within the wait', httpStatus: 504, exitCode: 2 },
+  KZN_ENDPOINT_UNREACHABLE: { title: 'SPARQL endpoint cannot be reached (evidence not yet sent is spooled)', httpStatus: 503, exitCode: 3 },
+  KZN_ENDPOINT_AUTH: { title: 'SPARQL endpoint refused the credentials', httpStatus: 502, exitCode: 3 },
+  KZN_ENDPOINT_ERROR: { title: 'SPARQL endpoint answered with an error', httpStatus: 502, exitCode: 3 },
+  KZN_ENDPOINT_LIMIT: { title: 'SPARQL endpoint cut the result at its row limit', httpStatus: 502, exitCode: 3 },
   KZN_INTERNAL: { title: 'Internal error (a bug in kaizen)', httpStatus: 500, exitCode: 70 },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

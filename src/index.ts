@@ -11,3 +11,4 @@ export { parseWeek } from './evidence/time.js';
 export { bindParams, loadCatalogue, type NamedQuery } from './query/catalogue.js';
 export { ensureRollups } from './query/rollups.js';
 export { EmbeddedStore, openEmbeddedStore } from './store/embedded-store.js';
+export { openSparqlStore, SparqlStore, type SparqlStoreOptions } from './store/sparql-store.js';

@@ -57,6 +57,15 @@ export function registerCommands(program: Command, deps: CliDeps): void {
     .option('--format <format>', 'text | json', 'text')
     .action(async (opts, cmd) => (await import('./verify.js')).runVerify(deps, opts, cmd));
   program
+    .command('migrate')
+    .description('copy the receipt chain from the data directory to a SPARQL server (--to sparql) or back (--to embedded)')
+    .requiredOption('--to <store>', 'sparql | embedded')
+    .addHelpText(
+      'after',
+      '\nThe server is named by the global --endpoint (and --update-endpoint, --graph-prefix, --instance).\nReceipts are copied sealed, unchanged; a copy that stopped resumes after the last receipt the destination holds; the destination is verified at the end.\nExample:\n  kaizen --data .kaizen migrate --to sparql --endpoint http://127.0.0.1:8890/sparql',
+    )
+    .action(async (opts, cmd) => (await import('./migrate.js')).runMigrate(deps, opts, cmd));
+  program
     .command('stats')
     .description('receipts, quads, days and journal size of the store')
     .option('--format <format>', 'text | json', 'text')

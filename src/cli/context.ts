@@ -3,29 +3,48 @@
 
 import { resolve } from 'node:path';
 import { KaizenError } from '../errors.js';
+import type { EvidenceStore } from '../evidence/store.js';
 import { parseTimeBound, parseWeek, type TimeRange } from '../evidence/time.js';
 import { trailingWindow } from '../query/analyze.js';
-import { type EmbeddedStore, openEmbeddedStore } from '../store/embedded-store.js';
+import { openEmbeddedStore } from '../store/embedded-store.js';
 import type { CliDeps } from './deps.js';
+import { storeChoice } from './store-choice.js';
 
 export type { CliDeps } from './deps.js';
 
 export interface GlobalOptions {
   data?: string;
   verbose?: boolean;
+  store?: string;
+  endpoint?: string;
+  updateEndpoint?: string;
+  graphPrefix?: string;
+  instance?: string;
 }
+
+/** A store as commands use it: the port, and the chain position the next receipt takes. */
+export type CommandStore = EvidenceStore & { head(): { seq: number; digest: string } };
 
 /** The data directory: --data, else KAIZEN_DATA, else ./.kaizen. */
 export function dataDirOf(deps: CliDeps, opts: GlobalOptions): string {
   return resolve(deps.cwd, opts.data ?? deps.env.KAIZEN_DATA ?? '.kaizen');
 }
 
-export function openStore(deps: CliDeps, opts: GlobalOptions, mode: 'read' | 'write'): EmbeddedStore {
-  return openEmbeddedStore({
+/**
+ * Opens the store the global options choose: the embedded one under the data directory, or a
+ * SPARQL server (`--store sparql --endpoint URL`), whose module loads only when it is chosen.
+ */
+export async function openStore(deps: CliDeps, opts: GlobalOptions, mode: 'read' | 'write'): Promise<CommandStore> {
+  const choice = storeChoice(deps.env, opts);
+  const common = {
     dataDir: dataDirOf(deps, opts),
     readOnly: mode === 'read',
-    onNotice: (m) => deps.stderr(`notice: ${m}\n`),
-  });
+    instance: choice.instance,
+    onNotice: (m: string) => deps.stderr(`notice: ${m}\n`),
+  };
+  if (choice.kind === 'embedded') return openEmbeddedStore(common);
+  const { openSparqlStore } = await import('../store/sparql-store.js');
+  return openSparqlStore({ ...common, ...choice.sparql });
 }
 
 export interface WindowOptions {

@@ -17,7 +17,7 @@ export async function runDemo(deps: CliDeps, opts: { out: string; scenario: stri
   const global = cmd.optsWithGlobals<GlobalOptions>();
   const week = isoWeekOf(deps.now() - WEEK_MS);
   const started = Date.now();
-  const store = openStore(deps, global, 'write');
+  const store = await openStore(deps, global, 'write');
   try {
     const have = await store.hourSummaries(week.range);
     if (have.size === 0) {

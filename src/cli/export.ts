@@ -37,7 +37,7 @@ export async function runExport(deps: CliDeps, opts: ExportOptions, cmd: Command
     else writeSync(fd, buffer);
     buffer = '';
   };
-  const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
+  const store = await openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
   let count = 0;
   try {
     const writer =

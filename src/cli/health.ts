@@ -8,7 +8,7 @@ import { analysisWindow, type CliDeps, type GlobalOptions, openStore, when } fro
 /** Runs the command (its options are defined in commands.ts). */
 export async function runHealth(deps: CliDeps, opts: { window?: string; week?: string; format: string }, cmd: Command): Promise<void> {
   const window = analysisWindow(deps, opts);
-  const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
+  const store = await openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
   try {
     const { health, queries } = await analyzeWindow(store, window, []);
     if (opts.format === 'json') {

@@ -161,7 +161,7 @@ export async function runImport(deps: CliDeps, file: string, opts: ImportOptions
   } else {
     ({ events, skipped: skippedRollups } = parseReceipts(text, format, file));
   }
-  const store = openStore(deps, global, 'write');
+  const store = await openStore(deps, global, 'write');
   try {
     const fresh = await newEvents(store, events);
     const already = events.length - fresh.length;

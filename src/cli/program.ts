@@ -35,12 +35,17 @@ export function buildProgram(deps: CliDeps): Command {
     .version(kaizenVersion(), '-V, --version')
     .option('--data <dir>', 'data directory (default: $KAIZEN_DATA or ./.kaizen)')
     .option('--verbose', 'print stack traces with errors')
+    .option('--store <kind>', 'embedded (the data directory) or sparql (a SPARQL 1.1 server; default: $KAIZEN_STORE or embedded)')
+    .option('--endpoint <url>', 'the SPARQL query service of --store sparql (default: $KAIZEN_SPARQL_ENDPOINT)')
+    .option('--update-endpoint <url>', 'its update service, when not the query service (default: $KAIZEN_SPARQL_UPDATE_ENDPOINT)')
+    .option('--graph-prefix <iri>', 'prefix of the graphs kaizen writes on the server (default: urn:kaizen:)')
+    .option('--instance <id>', 'this writer\'s id: its receipt IRIs and chain (default: $KAIZEN_INSTANCE or local)')
     .exitOverride()
     .configureOutput(output)
     .showHelpAfterError('(run kaizen --help for usage)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 a failure was found (e.g. verify found tampering), 2 usage or input error, 3 environment (disk).\nDocs: README.md (commands, the event contract, the evidence model).',
+      '\nExit codes: 0 ok, 1 a failure was found (e.g. verify found tampering), 2 usage or input error, 3 environment (disk).\nServer credentials come from KAIZEN_SPARQL_USER and KAIZEN_SPARQL_PASSWORD (basic or digest), never from options.\nDocs: README.md (commands, the event contract, the evidence model).',
     );
   registerCommands(program, deps);
   for (const c of program.commands) c.exitOverride().configureOutput(output);

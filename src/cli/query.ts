@@ -76,7 +76,7 @@ export async function runQuery(deps: CliDeps, name: string | undefined, opts: Qu
   const given = parseParamPairs(opts.param);
   const bindings = bindParams(query, given);
   const window = windowOf(deps, opts);
-  const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
+  const store = await openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
   try {
     const stats = await store.stats();
     const range = rangeFor(query, given, window, stats.days);

@@ -8,7 +8,7 @@ import { analysisWindow, type CliDeps, type GlobalOptions, openStore } from './c
 /** Runs the command (its options are defined in commands.ts). */
 export async function runRecommend(deps: CliDeps, opts: { week?: string; window?: string; format: string }, cmd: Command): Promise<void> {
   const window = analysisWindow(deps, opts, '7d');
-  const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
+  const store = await openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
   try {
     const { recommendations } = await analyzeWindow(store, window, loadSlos());
     if (opts.format === 'json') {

@@ -31,7 +31,7 @@ export async function runReview(
   const template = opts.template === undefined ? undefined : resolve(deps.cwd, opts.template);
   if (template !== undefined) checkTemplate(template);
   const slos = loadSlos(opts.slos === undefined ? undefined : resolve(deps.cwd, opts.slos));
-  const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
+  const store = await openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
   try {
     const model = await buildReview(store, opts.week, { nowMs: deps.now(), slos, ...(opts.tz !== undefined && { timeZone: opts.tz }) });
     const text = renderReview(model, opts.format as ReviewFormat, template);

@@ -6,7 +6,7 @@ import { type CliDeps, everything, type GlobalOptions, openStore, progressPrinte
 
 /** Runs the command (its options are defined in commands.ts). */
 export async function runRollup(deps: CliDeps, opts: WindowOptions & { rebuild?: boolean }, cmd: Command): Promise<void> {
-  const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'write');
+  const store = await openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'write');
   try {
     const range = windowOf(deps, opts) ?? everything((await store.stats()).days);
     const report = await ensureRollups(store, range, {

@@ -113,7 +113,7 @@ export async function runRun(
   const every = Number(opts.progressEvery ?? '6');
   if (!(Number.isInteger(every) && every > 0)) throw new KaizenError('KZN_USAGE', `--progress-every: expected a whole number of hours (> 0), got ${quoteInput(String(opts.progressEvery))}`);
   const startMs = opts.start === undefined ? lastCompleteWeekStart(deps.now()) : parseTimeBound(opts.start, '--start');
-  const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'write');
+  const store = await openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'write');
   const t0 = Date.now();
   try {
     deps.stderr(`simulating ${scenario.name} from ${when(startMs)} (seed ${seed})\n`);

@@ -22,7 +22,7 @@ export function reviewSchedule(
     log: (line) => deps.stderr(`${line}\n`),
     clock: { now: deps.now, setTimer: (run, ms) => setTimeout(run, ms), clearTimer: (h) => clearTimeout(h as NodeJS.Timeout) },
     write: async (week, format, path) => {
-      const store = openStore(deps, global, 'read');
+      const store = await openStore(deps, global, 'read');
       try {
         const model = await buildReview(store, week, { nowMs: deps.now(), slos });
         writeAtomically(path, renderReview(model, format as ReviewFormat));

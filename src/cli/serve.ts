@@ -63,7 +63,7 @@ export async function startServe(deps: CliDeps, opts: ServeOptions, global: Glob
   const formats = parseFormats(opts.scheduleFormat ?? 'md,html');
   const { otlpTracerFromEnv } = await import('../telemetry/spans.js');
   const tracer = await otlpTracerFromEnv(deps.env);
-  const store = openStore(deps, global, 'write');
+  const store = await openStore(deps, global, 'write');
   const gate = new StoreGate();
   let live: LivePipeline | undefined;
   let app: ReturnType<typeof buildServer> | undefined;

@@ -30,7 +30,7 @@ export async function runSlo(
     throw new KaizenError('KZN_USAGE', `no SLO named ${quoteInput(name ?? '')}`, { hint: `Known SLOs: ${specs.map((s) => s.name).join(', ')}.` });
   }
   const window = analysisWindow(deps, opts, '7d');
-  const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
+  const store = await openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
   try {
     const { facts } = await loadWindowFacts(store, window);
     const results = chosen.map((s) => evaluateSlo(s, facts));

@@ -10,7 +10,7 @@ export async function runStats(deps: CliDeps, opts: { format: string }, cmd: Com
     throw new KaizenError('KZN_USAGE', `--format: expected text or json, got ${quoteInput(opts.format)}`);
   }
   const global = cmd.optsWithGlobals<GlobalOptions>();
-  const store = openStore(deps, global, 'read');
+  const store = await openStore(deps, global, 'read');
   try {
     const s = await store.stats();
     if (opts.format === 'json') {

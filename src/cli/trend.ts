@@ -27,7 +27,7 @@ export async function runTrend(
     throw new KaizenError('KZN_USAGE', `--window: expected one of ${WINDOWS.join(', ')}, got ${quoteInput(opts.window)}`);
   }
   const window = analysisWindow(deps, opts, '7d');
-  const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
+  const store = await openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
   try {
     const { facts, queries } = await loadWindowFacts(store, window);
     const points = seriesOf(facts.hours, metric);

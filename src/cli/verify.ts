@@ -10,7 +10,7 @@ export async function runVerify(deps: CliDeps, opts: { format: string }, cmd: Co
   if (opts.format !== 'text' && opts.format !== 'json') {
     throw new KaizenError('KZN_USAGE', `--format: expected text or json, got ${quoteInput(opts.format)}`);
   }
-  const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
+  const store = await openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
   try {
     const report = await store.verify(progressPrinter(deps, 'verifying'));
     if (opts.format === 'json') deps.stdout(`${JSON.stringify(report)}\n`);

@@ -29,7 +29,7 @@ export async function runWhy(
   if (given !== 1) throw new KaizenError('KZN_USAGE', 'expected one of: a receipt IRI, --alert NAME --at TIME, or --metric NAME --at TIME');
   if ((opts.alert !== undefined || opts.metric !== undefined) && opts.at === undefined) throw new KaizenError('KZN_USAGE', '--at TIME is needed with --alert and --metric');
   const atMs = opts.at === undefined ? 0 : parseTimeBound(opts.at, '--at');
-  const store = openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
+  const store = await openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
   try {
     let chain: WhyChain;
     if (opts.metric !== undefined) {

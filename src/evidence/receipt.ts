@@ -3,6 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { DataFactory, type NamedNode, type Quad, type Quad_Object, Writer } from 'n3';
+import { KaizenError } from '../errors.js';
 import type { KaizenEvent } from './event.js';
 import { eventTypeInfo, eventTypeOfClass, isPillar } from './event-types.js';
 import { bucketOf } from './histogram.js';
@@ -47,6 +48,14 @@ export function quadLine(q: Quad): string {
  */
 export function digestOf(bodyLines: readonly string[], prevDigest: string): string {
   return createHash('sha256').update(`${prevDigest}\n${[...bodyLines].sort().join('')}`).digest('hex');
+}
+
+/** Refuses a sealed receipt that does not continue the chain at (seq, digest). */
+export function checkSealed(r: Receipt, seq: number, digest: string): void {
+  const body = r.lines.slice(0, -1);
+  if (r.seq !== seq + 1 || digestOf(body, digest) !== r.digest) {
+    throw new KaizenError('KZN_CHAIN_BROKEN', `receipt ${r.seq} does not continue the chain at receipt ${seq}: ${r.seq !== seq + 1 ? 'its sequence number is not the next' : 'its digest does not follow from the one before'}`);
+  }
 }
 
 /** Seals body quads into a receipt: computes the chained digest and appends the digest quad. */

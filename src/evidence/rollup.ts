@@ -123,7 +123,11 @@ export function foldColumns(rows: readonly ColumnRow[]): { stats: StatsRow[]; hi
   }
   const stats = new Map<string, { -readonly [K in keyof StatsRow]: StatsRow[K] }>();
   const hist = new Map<string, { -readonly [K in keyof HistogramRow]: HistogramRow[K] }>();
-  for (const c of byReceipt.values()) {
+  // In sequence order, whatever order the engine gave the rows in (Comunica gives insertion
+  // order, a server its index order): the rows' order and the sums' rounding depend on it.
+  const seqOf = (iri: string): number => Number(iri.slice(iri.lastIndexOf(':') + 1));
+  const ordered = [...byReceipt].sort(([a], [b]) => seqOf(a) - seqOf(b) || (a < b ? -1 : a > b ? 1 : 0));
+  for (const [, c] of ordered) {
     if (c.className === undefined || c.component === undefined || c.pillar === undefined) continue;
     const key = `${c.className}\u0000${c.pillar}\u0000${c.component}\u0000${c.worker ?? ''}`;
     let s = stats.get(key);

@@ -7,7 +7,7 @@ import type * as RDF from '@rdfjs/types';
 import { DataFactory, type Quad } from 'n3';
 import { KaizenError } from '../errors.js';
 import type { KaizenEvent } from '../evidence/event.js';
-import { GENESIS_DIGEST, type Receipt, toReceipt } from '../evidence/receipt.js';
+import { checkSealed, GENESIS_DIGEST, type Receipt, toReceipt } from '../evidence/receipt.js';
 import type {
   AppendResult,
   EvidenceStore,
@@ -148,6 +148,24 @@ export class EmbeddedStore implements EvidenceStore {
       receipts.push(r);
     }
     return this.commit(writer, receipts, 'rollup');
+  }
+
+  /**
+   * Records receipts sealed elsewhere (kaizen migrate), unchanged: each must take the next chain
+   * position, and its digest must follow from the one before.
+   */
+  async appendSealed(receipts: readonly Receipt[]): Promise<AppendResult> {
+    const writer = this.assertWritable();
+    const out: Receipt[] = [];
+    for (const r of receipts) {
+      checkSealed(r, this.seq, this.digest);
+      this.seq = r.seq;
+      this.digest = r.digest;
+      out.push(r);
+    }
+    // A migrated chain alternates raw and rollup receipts: one commit per run of one kind.
+    for (const run of runsOfKind(out)) await this.commit(writer, run.receipts, run.kind);
+    return { receipts: out };
   }
 
   private rememberEventId(id: string, iri: string): void {
@@ -449,6 +467,18 @@ export class EmbeddedStore implements EvidenceStore {
       this.lock?.release();
     }
   }
+}
+
+/** Consecutive receipts of one kind (raw or rollup), in order. */
+function runsOfKind(receipts: readonly Receipt[]): { kind: JournalKind; receipts: Receipt[] }[] {
+  const runs: { kind: JournalKind; receipts: Receipt[] }[] = [];
+  for (const r of receipts) {
+    const kind: JournalKind = r.graph.startsWith('urn:kaizen:rollup:') ? 'rollup' : 'raw';
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last.kind === kind) last.receipts.push(r);
+    else runs.push({ kind, receipts: [r] });
+  }
+  return runs;
 }
 
 /** True when a data directory holds a journal. */

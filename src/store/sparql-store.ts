@@ -1,0 +1,337 @@
+// The EvidenceStore on a SPARQL 1.1 server: receipts sent as batched INSERT DATA (acknowledged on
+// the server's 2xx, spooled on disk while it cannot be reached), queries run by the server over
+// the loaded partitions, the chain state and journal read back from the server.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as RDF from '@rdfjs/types';
+import { DataFactory, type Quad } from 'n3';
+import { KaizenError } from '../errors.js';
+import type { KaizenEvent } from '../evidence/event.js';
+import { checkSealed, GENESIS_DIGEST, type Receipt, toReceipt } from '../evidence/receipt.js';
+import type {
+  AppendResult,
+  EvidenceStore,
+  PartitionRequest,
+  QueryOptions,
+  QueryResult,
+  ReceiptBuilder,
+  StoreStats,
+  VerifyReport,
+} from '../evidence/store.js';
+import type { TimeRange } from '../evidence/time.js';
+import { parseGraphIri, receiptIri } from '../evidence/vocabulary.js';
+import { acquireLock, type DirectoryLock } from './lock.js';
+import { type Credentials, DEFAULT_RETRY, type RetryPolicy, SparqlHttp } from './sparql/http.js';
+import { readJournal, statsOf, verifyInstance } from './sparql/journal-graph.js';
+import { DEFAULT_GRAPH_PREFIX, InstanceLayout, instanceIri, instancePrefix, J, registryGraph } from './sparql/layout.js';
+import { type HourSummaries, ServerPartitions } from './sparql/partitions.js';
+import { prepareQuery } from './sparql/prepare.js';
+import { SparqlRemote } from './sparql/remote.js';
+import { ReceiptSender } from './sparql/sender.js';
+import { type OutgoingReceipt, Spool } from './sparql/spool.js';
+import { sparqlIri, sparqlString } from './sparql/terms.js';
+
+const { namedNode } = DataFactory;
+
+export interface SparqlStoreOptions {
+  /** The SPARQL 1.1 query service. */
+  readonly endpoint: string;
+  /** The SPARQL 1.1 update service (default: the query service). */
+  readonly updateEndpoint?: string;
+  /** The prefix of every graph kaizen writes (default `urn:kaizen:`, the embedded store's). */
+  readonly graphPrefix?: string;
+  /** Id of this writer: its receipt IRIs, its chain and its graphs (default `local`). */
+  readonly instance?: string;
+  readonly credentials?: Credentials;
+  /** Where the writer's lock and spool live. */
+  readonly dataDir: string;
+  readonly readOnly?: boolean;
+  readonly retry?: RetryPolicy;
+  /** Triples per INSERT DATA request (Virtuoso refuses much more than 1,000). */
+  readonly maxTriples?: number;
+  readonly onNotice?: (message: string) => void;
+}
+
+const MAX_REMEMBERED_IDS = 100_000;
+const HOUR_MS = 3_600_000;
+
+/** Opens a store on a server: reads the chain head, re-sends what a previous run spooled. */
+export async function openSparqlStore(options: SparqlStoreOptions): Promise<SparqlStore> {
+  const store = new SparqlStore(options);
+  try {
+    await store.open();
+  } catch (error) {
+    store.abandon();
+    throw error;
+  }
+  return store;
+}
+
+export class SparqlStore implements EvidenceStore {
+  readonly readOnly: boolean;
+  readonly dataDir: string;
+  readonly endpoint: string;
+  private readonly remote: SparqlRemote;
+  private readonly graphPrefix: string;
+  private readonly own: InstanceLayout;
+  private readonly notice: (message: string) => void;
+  private readonly sender: ReceiptSender;
+  private lock: DirectoryLock | undefined;
+  /** Every instance writing to the deployment, this one first (read from the registry). */
+  private layouts: InstanceLayout[] = [];
+  private readonly partitions: ServerPartitions;
+  /** Hours of this instance that already have a rollup on the server. */
+  private rolledUp: Set<string> | undefined;
+  private readonly receiptOfEventId = new Map<string, string>();
+  private seq = 0;
+  private digest = GENESIS_DIGEST;
+  private closed = false;
+
+  constructor(options: SparqlStoreOptions) {
+    this.readOnly = options.readOnly === true;
+    this.dataDir = options.dataDir;
+    this.endpoint = options.endpoint;
+    const retry = options.retry ?? DEFAULT_RETRY;
+    const queryHttp = new SparqlHttp(options.endpoint, options.credentials, retry);
+    const updateHttp = new SparqlHttp(options.updateEndpoint ?? options.endpoint, options.credentials, retry);
+    this.remote = new SparqlRemote(queryHttp, updateHttp);
+    this.graphPrefix = options.graphPrefix ?? DEFAULT_GRAPH_PREFIX;
+    const instance = options.instance ?? 'local';
+    this.own = new InstanceLayout(instance, instancePrefix(this.graphPrefix, instance));
+    this.notice = options.onNotice ?? (() => undefined);
+    const spool = new Spool(join(this.dataDir, 'spool', `${instance}.jsonl`));
+    this.partitions = new ServerPartitions(this.remote, this.own, this.readOnly, () => this.layouts);
+    this.sender = new ReceiptSender(this.remote, this.own.journalGraph, spool, options.maxTriples ?? 800);
+  }
+
+  /** Locks the spool (a writer), registers the instance, reads the chain head, re-sends the spool. */
+  async open(): Promise<void> {
+    if (!this.readOnly) {
+      mkdirSync(this.dataDir, { recursive: true });
+      this.lock = acquireLock(this.dataDir, (pid) => this.notice(`took over the lock left by process ${pid}, which no longer runs`));
+    }
+    if (!this.readOnly) {
+      const me = sparqlIri(instanceIri(this.graphPrefix, this.own.instance));
+      await this.remote.update(
+        `INSERT DATA { GRAPH ${sparqlIri(registryGraph(this.graphPrefix))} { ${me} <${J.instance}> ${sparqlString(this.own.instance)} ; <${J.graphPrefix}> ${sparqlString(this.own.prefix)} } }`,
+      );
+    }
+    await this.readLayouts();
+    const head = await this.remoteHead(this.own);
+    this.seq = head.seq;
+    this.digest = head.digest;
+    const last = this.readOnly ? undefined : this.sender.restore(head.seq);
+    if (last !== undefined) {
+      this.seq = last.seq;
+      this.digest = last.digest;
+      this.notice(`re-sending ${this.sender.unconfirmed} receipts spooled while ${this.endpoint} could not be reached`);
+      await this.sender.send([]).catch((error: unknown) => this.notice(error instanceof Error ? error.message : String(error)));
+    }
+  }
+
+  /** Releases the lock of a store whose open failed. */
+  abandon(): void {
+    this.lock?.release();
+  }
+
+  private async readLayouts(): Promise<void> {
+    const rows = await this.remote.select(
+      `SELECT ?i ?p WHERE { GRAPH ${sparqlIri(registryGraph(this.graphPrefix))} { ?x <${J.instance}> ?i ; <${J.graphPrefix}> ?p } }`,
+    );
+    const others = rows.filter((r) => r.i?.value !== this.own.instance).map((r) => new InstanceLayout(r.i!.value, r.p!.value));
+    others.sort((a, b) => (a.instance < b.instance ? -1 : 1));
+    this.layouts = [this.own, ...others];
+  }
+
+  /** The last receipt of an instance's chain on the server. */
+  private async remoteHead(layout: InstanceLayout): Promise<{ seq: number; digest: string }> {
+    const rows = await this.remote.select(`SELECT (MAX(?s) AS ?m) WHERE { GRAPH ${sparqlIri(layout.journalGraph)} { ?r <${J.seq}> ?s } }`);
+    const max = Number(rows[0]?.m?.value ?? 0);
+    if (!Number.isInteger(max) || max === 0) return { seq: 0, digest: GENESIS_DIGEST };
+    const d = await this.remote.select(
+      `SELECT ?d WHERE { GRAPH ${sparqlIri(layout.journalGraph)} { ${sparqlIri(receiptIri(layout.instance, max))} <${J.digest}> ?d } }`,
+    );
+    return { seq: max, digest: d[0]?.d?.value ?? GENESIS_DIGEST };
+  }
+
+  private assertWritable(): void {
+    if (this.closed) throw new KaizenError('KZN_STORE_READONLY', 'the store is closed');
+    if (this.readOnly) throw new KaizenError('KZN_STORE_READONLY', `the store on ${this.endpoint} was opened read-only`);
+  }
+
+  async appendEvents(events: readonly KaizenEvent[]): Promise<AppendResult> {
+    this.assertWritable();
+    const receipts: Receipt[] = [];
+    for (const event of events) {
+      this.seq++;
+      const informedBy = event.causedBy === undefined ? undefined : this.receiptOfEventId.get(event.causedBy);
+      const r = toReceipt(event, { seq: this.seq, prevDigest: this.digest, instance: this.own.instance }, informedBy);
+      this.digest = r.digest;
+      if (event.id !== undefined) this.rememberEventId(event.id, r.iri);
+      receipts.push(r);
+    }
+    return this.commit(receipts, 'raw');
+  }
+
+  async appendReceipts(builders: readonly ReceiptBuilder[]): Promise<AppendResult> {
+    this.assertWritable();
+    this.rolledUp ??= await this.rolledUpHours();
+    const receipts: Receipt[] = [];
+    for (const build of builders) {
+      this.seq++;
+      const r = build(this.seq, receiptIri(this.own.instance, this.seq), this.digest);
+      this.digest = r.digest;
+      receipts.push(r);
+    }
+    return this.commit(receipts, 'rollup');
+  }
+
+  /** Records receipts sealed elsewhere (kaizen migrate), unchanged, each at the next chain position. */
+  async appendSealed(receipts: readonly Receipt[]): Promise<AppendResult> {
+    this.assertWritable();
+    this.rolledUp ??= await this.rolledUpHours();
+    const items: OutgoingReceipt[] = [];
+    for (const r of receipts) {
+      checkSealed(r, this.seq, this.digest);
+      this.seq = r.seq;
+      this.digest = r.digest;
+      items.push(this.outgoing(r, r.graph.startsWith('urn:kaizen:rollup:') ? 'rollup' : 'raw'));
+    }
+    await this.sender.send(items);
+    receipts.forEach((r, i) => {
+      this.partitions.reachAppended(r, items[i]!.kind, items[i]!.serverGraph);
+    });
+    return { receipts };
+  }
+
+  private rememberEventId(id: string, iri: string): void {
+    this.receiptOfEventId.delete(id);
+    this.receiptOfEventId.set(id, iri);
+    if (this.receiptOfEventId.size > MAX_REMEMBERED_IDS) {
+      const oldest = this.receiptOfEventId.keys().next().value;
+      if (oldest !== undefined) this.receiptOfEventId.delete(oldest);
+    }
+  }
+
+  private async rolledUpHours(): Promise<Set<string>> {
+    const rows = await this.remote.select(
+      `SELECT DISTINCT ?h WHERE { GRAPH ${sparqlIri(this.own.journalGraph)} { ?r <${J.kind}> "rollup" ; <${J.hour}> ?h } }`,
+    );
+    return new Set(rows.map((r) => r.h?.value ?? ''));
+  }
+
+  private outgoing(r: Receipt, kind: 'raw' | 'rollup'): OutgoingReceipt {
+    const hour = parseGraphIri(r.graph)?.hour ?? new Date(r.timeMs).toISOString().slice(0, 13);
+    let serverGraph = this.own.serverGraph(r.graph);
+    if (kind === 'rollup') {
+      serverGraph = this.own.rollupGraph(hour, this.rolledUp?.has(hour) === true ? r.seq : undefined);
+      this.rolledUp?.add(hour);
+    }
+    return { iri: r.iri, seq: r.seq, timeMs: r.timeMs, kind, hour, digest: r.digest, serverGraph, lines: r.lines };
+  }
+
+  /** Sends the receipts (after anything spooled before them); resolves once the server confirmed them. */
+  private async commit(receipts: Receipt[], kind: 'raw' | 'rollup'): Promise<AppendResult> {
+    if (receipts.length === 0) return { receipts };
+    const items = receipts.map((r) => this.outgoing(r, kind));
+    await this.sender.send(items);
+    receipts.forEach((r, i) => {
+      this.partitions.reachAppended(r, kind, items[i]!.serverGraph);
+    });
+    return { receipts };
+  }
+
+  load(request: PartitionRequest): Promise<void> {
+    return this.partitions.load(request);
+  }
+
+  release(request: PartitionRequest): void {
+    this.partitions.release(request);
+  }
+
+  hourSummaries(range: TimeRange): Promise<HourSummaries> {
+    return this.partitions.hourSummaries(range);
+  }
+
+  async locateReceipt(iri: string): Promise<string | undefined> {
+    if (!/^urn:kaizen:receipt:[^:]+:\d+$/.test(iri)) return undefined;
+    const rows = await this.remote.select(`SELECT ?h WHERE { GRAPH ?j { ${sparqlIri(iri)} <${J.kind}> "raw" ; <${J.hour}> ?h } } LIMIT 1`);
+    const hour = rows[0]?.h?.value;
+    if (hour === undefined) return undefined;
+    const fromMs = Date.parse(`${hour}:00:00Z`);
+    await this.load({ range: { fromMs, toMs: fromMs + HOUR_MS }, raw: true });
+    return hour;
+  }
+
+  /** Runs the whole query on the server, over the graphs of the loaded partitions. */
+  async query(sparql: string, options: QueryOptions = {}): Promise<QueryResult> {
+    const bindings: Record<string, RDF.Term> = {};
+    // A graph parameter names the embedded store's graph; on the server it is this instance's.
+    for (const [k, v] of Object.entries(options.bindings ?? {})) {
+      bindings[k] = v.termType === 'NamedNode' && parseGraphIri(v.value) !== undefined ? namedNode(this.own.serverGraph(v.value)) : v;
+    }
+    const dataset = this.partitions.graphs();
+    return this.remote.query(prepareQuery(sparql, bindings, dataset), dataset, options.timeoutMs);
+  }
+
+  match(subject: RDF.Term | null, predicate: RDF.Term | null, object: RDF.Term | null, graph: RDF.Term | null): Quad[] {
+    return this.partitions.mirror.getQuads(subject, predicate, object, graph);
+  }
+
+  async *exportReceipts(range: TimeRange, options: { rollups?: boolean } = {}): AsyncIterable<Receipt> {
+    for (const layout of this.layouts) {
+      const head = await this.remoteHead(layout);
+      yield* readJournal(this.remote, layout, head.seq, { range, rollups: options.rollups === true });
+    }
+  }
+
+  /** This instance's whole chain, raw and rollup receipts, in sequence order. */
+  async *ownChain(): AsyncIterable<Receipt> {
+    const head = await this.remoteHead(this.own);
+    yield* readJournal(this.remote, this.own, head.seq, { range: { fromMs: Number.NEGATIVE_INFINITY, toMs: Number.POSITIVE_INFINITY }, rollups: true });
+  }
+
+  async stats(): Promise<StoreStats> {
+    const s = await statsOf(this.remote, this.readOnly ? this.layouts : [this.own]);
+    return { ...s, lastSeq: this.seq, lastDigest: this.digest, loadedQuads: this.partitions.mirror.size };
+  }
+
+  /** Walks every instance's chain on the server, and checks each receipt's quads against its journal lines. */
+  async verify(onProgress?: (receipts: number) => void): Promise<VerifyReport> {
+    let total = 0;
+    let last: VerifyReport | undefined;
+    for (const layout of this.layouts) {
+      const head = await this.remoteHead(layout);
+      const report = await verifyInstance(this.remote, layout, head.seq, (n) => onProgress?.(total + n));
+      if (!report.ok) return { ...report, receipts: total + report.receipts };
+      total += report.receipts;
+      if (layout === this.own || last === undefined) last = report;
+    }
+    if (last === undefined || !last.ok) return { ok: true, receipts: 0, lastSeq: 0, lastDigest: GENESIS_DIGEST };
+    return { ...last, receipts: total };
+  }
+
+  /** The chain position the next receipt will take. */
+  head(): { seq: number; digest: string } {
+    return { seq: this.seq, digest: this.digest };
+  }
+
+  /** Receipts sealed but not yet confirmed by the server (kept in the spool). */
+  get spooled(): number {
+    return this.sender.unconfirmed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.sender.idle();
+      if (this.sender.unconfirmed > 0) {
+        this.notice(`${this.sender.unconfirmed} receipts stay in the spool (${this.sender.spoolPath}) until ${this.endpoint} answers; the next run re-sends them`);
+      }
+    } finally {
+      this.lock?.release();
+    }
+  }
+}
