@@ -66,6 +66,7 @@ export async function startServe(deps: CliDeps, opts: ServeOptions, global: Glob
   try {
     live = new LivePipeline({ store, gate, config, ...(tracer !== undefined && { onEvent: (e) => tracer.record(e) }) });
     const adminToken = deps.env.KAIZEN_ADMIN_TOKEN;
+    const signalToken = deps.env.KAIZEN_SIGNAL_TOKEN;
     app = buildServer({
       store,
       gate,
@@ -73,6 +74,7 @@ export async function startServe(deps: CliDeps, opts: ServeOptions, global: Glob
       options,
       logger: { level: opts.logLevel },
       ...(adminToken !== undefined && { adminToken }),
+      ...(signalToken !== undefined && { signalToken }),
       version: kaizenVersion(),
     });
     live.writer.onRolledUp((hours) => hours.length > 0 && app?.log.info({ hours }, 'rolled up'));
@@ -85,7 +87,7 @@ export async function startServe(deps: CliDeps, opts: ServeOptions, global: Glob
       const next = schedule.nextRunMs(deps.now());
       app.log.info({ cron: opts.schedule, out: outDir, next: next === undefined ? null : new Date(next).toISOString() }, 'review schedule started');
     }
-    app.log.info({ data: dataDirOf(deps, global), chaos: adminToken === undefined || adminToken === '' ? 'off' : 'on' }, 'kaizen serve started');
+    app.log.info({ data: dataDirOf(deps, global), chaos: adminToken === undefined || adminToken === '' ? 'off' : 'on', signal_token: signalToken === undefined || signalToken === '' ? 'off' : 'on' }, 'kaizen serve started');
     const running = { app, live };
     return {
       url,

@@ -39,6 +39,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     healthScores: new HealthScoreCache({ store: deps.store, gate: deps.gate, now, slos, ttlMs: options.healthScoreTtlMs }),
     slos,
     adminToken: deps.adminToken === undefined || deps.adminToken === '' ? undefined : deps.adminToken,
+    signalToken: deps.signalToken === undefined || deps.signalToken === '' ? undefined : deps.signalToken,
     options,
     now,
     releaseDrillDown: (range) => releaseAround(deps.store, range, live.writer.openHour),
@@ -64,7 +65,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         { name: 'evidence', description: 'SPARQL over the receipts' },
         { name: 'admin', description: 'chaos controls (bearer token)' },
       ],
-      components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer' }, signal: { type: 'http', scheme: 'bearer' } } },
     },
   });
   void app.register(async (api) => {

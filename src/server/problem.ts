@@ -103,7 +103,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
     instance: request.url,
     trace_id: request.id,
   };
-  if (error.code === 'KZN_UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="kaizen admin"');
+  if (error.code === 'KZN_UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="kaizen"');
   return reply.code(info.httpStatus).type(PROBLEM_TYPE).send(problem);
 }
 

@@ -1,10 +1,10 @@
 // POST /chaos and DELETE /chaos: switch the pipeline's faults on and off, behind the bearer token
 // of KAIZEN_ADMIN_TOKEN; without a token configured, chaos is off.
 
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KaizenError } from '../errors.js';
 import { type ChaosKind, type ChaosSpec, checkChaosSpec } from '../pipeline/chaos.js';
+import { requireBearer } from './auth.js';
 import type { ServerContext } from './context.js';
 import type { LivePipeline } from './live-pipeline.js';
 
@@ -43,12 +43,7 @@ function authorize(ctx: ServerContext, request: FastifyRequest): void {
       hint: 'Start kaizen serve with KAIZEN_ADMIN_TOKEN set, then send Authorization: Bearer <token>.',
     });
   }
-  const header = request.headers.authorization ?? '';
-  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7).trim() : '');
-  const expected = Buffer.from(ctx.adminToken);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new KaizenError('KZN_UNAUTHORIZED', header === '' ? 'Authorization: expected a bearer token' : 'Authorization: the bearer token is not the admin token');
-  }
+  requireBearer(request, ctx.adminToken, { name: 'admin token', variable: 'KAIZEN_ADMIN_TOKEN' });
 }
 
 function clearKind(live: LivePipeline, kind: ChaosKind): ChaosChange[] {

@@ -7,6 +7,7 @@ import { KaizenError } from '../errors.js';
 import { HOUR_MS, hourStartMs } from '../evidence/time.js';
 import { kzLocal, V } from '../evidence/vocabulary.js';
 import { SIGNAL_TYPES } from '../pipeline/signal.js';
+import { bearerGuard } from './auth.js';
 import type { ServerContext } from './context.js';
 import type { SignalRecord } from './signal-log.js';
 
@@ -51,6 +52,9 @@ function outcomeBody(r: SignalRecord) {
 
 export function registerSignalRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { live } = ctx;
+  // KAIZEN_SIGNAL_TOKEN puts both routes behind a bearer token; without it they are open.
+  const onRequest = bearerGuard(ctx.signalToken, { name: 'signal token', variable: 'KAIZEN_SIGNAL_TOKEN' });
+  const security = ctx.signalToken === undefined ? undefined : [{ signal: [] }];
   app.post<{ Body: Record<string, unknown>; Querystring: { wait: boolean } }>(
     '/signal',
     {
@@ -59,6 +63,7 @@ export function registerSignalRoutes(app: FastifyInstance, ctx: ServerContext): 
         description:
           '202 once the signal is queued and its signal.accepted receipt is journaled; with ?wait=true, 200 with its outcome. 503 while the circuit is open, 429 with Retry-After when the queue is full.',
         tags: ['pipeline'],
+        security,
         body: SIGNAL_BODY,
         querystring: { type: 'object', additionalProperties: false, properties: { wait: { type: 'boolean', default: false } } },
         response: {
@@ -82,6 +87,7 @@ export function registerSignalRoutes(app: FastifyInstance, ctx: ServerContext): 
           503: REJECTED,
         },
       },
+      onRequest,
     },
     async (request, reply) => {
       const r = live.submit(request.body, request.id);
@@ -113,8 +119,10 @@ export function registerSignalRoutes(app: FastifyInstance, ctx: ServerContext): 
       schema: {
         summary: "A recent signal's state and its receipts",
         tags: ['pipeline'],
+        security,
         params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] },
       },
+      onRequest,
     },
     async (request) => {
       const record = live.signals.get(request.params.id);
