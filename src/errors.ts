@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   KZN_STORE_LOCKED: { title: 'Data directory is in use by another writer', httpStatus: 409, exitCode: 2 },
   KZN_STORE_READONLY: { title: 'Store was opened read-only', httpStatus: 500, exitCode: 2 },
   KZN_STORE_IO: { title: 'Evidence could not be written to disk', httpStatus: 500, exitCode: 3 },
+  KZN_OUTPUT_FILE: { title: 'Output file cannot be written', httpStatus: 500, exitCode: 3 },
   KZN_CHAIN_BROKEN: { title: 'Receipt chain does not verify', httpStatus: 500, exitCode: 1 },
   KZN_REQUEST_INVALID: { title: 'HTTP request does not match the API schema', httpStatus: 400, exitCode: 2 },
   KZN_UNAUTHORIZED: { title: 'Bearer token is missing or wrong', httpStatus: 401, exitCode: 2 },

@@ -1,7 +1,7 @@
 // `kaizen serve`: the pipeline in real time behind the HTTP API and the Andon board, every event
 // journaled into the data directory, until SIGINT or SIGTERM.
 
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { KaizenError, quoteInput } from '../errors.js';
 import { resolveConfig } from '../pipeline/config.js';
@@ -10,6 +10,7 @@ import { buildServer } from '../server/app.js';
 import { LivePipeline } from '../server/live-pipeline.js';
 import { StoreGate } from '../server/store-gate.js';
 import { type CliDeps, dataDirOf, type GlobalOptions, openStore } from './context.js';
+import { outputPathOf, REVIEWS_FOLDER } from './output-path.js';
 import { kaizenVersion } from './program.js';
 import { parseFormats, reviewSchedule } from './schedule.js';
 
@@ -56,6 +57,7 @@ export async function startServe(deps: CliDeps, opts: ServeOptions, global: Glob
   // Checked before anything starts, so that a bad pattern or format stops nothing half-way.
   if (opts.schedule !== undefined) parseCron(opts.schedule, 'UTC', '--schedule');
   const formats = parseFormats(opts.scheduleFormat ?? 'md,html');
+  const outDir = outputPathOf(deps, global, opts.scheduleOut ?? join(dataDirOf(deps, global), REVIEWS_FOLDER), '--schedule-out', 'folder');
   const { otlpTracerFromEnv } = await import('../telemetry/spans.js');
   const tracer = await otlpTracerFromEnv(deps.env);
   const store = openStore(deps, global, 'write');
@@ -81,7 +83,6 @@ export async function startServe(deps: CliDeps, opts: ServeOptions, global: Glob
     await live.start();
     const url = await app.listen({ port, host: opts.host });
     if (opts.schedule !== undefined) {
-      const outDir = resolve(deps.cwd, opts.scheduleOut ?? join(dataDirOf(deps, global), 'reviews'));
       schedule = reviewSchedule(deps, global, { cron: opts.schedule, outDir, formats });
       schedule.start();
       const next = schedule.nextRunMs(deps.now());

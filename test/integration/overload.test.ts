@@ -7,6 +7,7 @@
 // The figures are printed (and written to test-artifacts/overload.json when that folder exists).
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -139,7 +140,7 @@ beforeAll(async () => {
     overallRate: OFFERED_PER_S,
     duration: LOAD_SECONDS,
     timeout: 10,
-  });
+  }) as unknown as Promise<autocannon.Result> & EventEmitter;
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     const list = latencies.get(status) ?? [];
     list.push(ms);
