@@ -8,7 +8,7 @@ import { registerBoardRoute } from './board-page.js';
 import { DEFAULT_SERVER_OPTIONS, releaseAround, type ServerContext, type ServerDeps } from './context.js';
 import { HealthScoreCache } from './health-score.js';
 import { registerMetricsRoute } from './metrics.js';
-import { installProblemHandler, installValidation, PROBLEM_SCHEMA, traceIdOf } from './problem.js';
+import { installProblemHandler, installValidation, PROBLEM_SCHEMA, sendProblem, toKaizenError, traceIdOf } from './problem.js';
 import { registerAnalysisRoutes } from './routes-analysis.js';
 import { registerChaosRoutes } from './routes-chaos.js';
 import { registerSignalRoutes } from './routes-signal.js';
@@ -27,6 +27,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     // Every log line of a request carries its trace id (the signal's, for POST /signal).
     logController: new LogController({ requestIdLogLabel: 'trace_id' }),
     return503OnClosing: true,
+    // A URL the router cannot take (bad percent-encoding, an over-long path segment) is answered by
+    // the same problem handler as every other error, not with fastify's own body.
+    frameworkErrors: (error, request, reply) => sendProblem(request, reply, toKaizenError(error)),
   });
   const live = deps.live;
   const now = () => live.clock.now();

@@ -77,6 +77,10 @@ export function toKaizenError(error: unknown): KaizenError {
     return new KaizenError('KZN_REQUEST_INVALID', detail, { hint: 'GET /openapi.json describes every request.' });
   }
   switch (e.code) {
+    case 'FST_ERR_BAD_URL':
+      return new KaizenError('KZN_REQUEST_INVALID', 'url: expected a URL whose percent-encoding decodes to UTF-8 text');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new KaizenError('KZN_REQUEST_INVALID', 'url: a path segment is longer than 100 characters');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new KaizenError('KZN_BODY_TOO_LARGE', e.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
