@@ -87,7 +87,8 @@ export function registerSparqlRoutes(app: FastifyInstance, ctx: ServerContext): 
   );
   app.post<{ Body: SparqlParams; Querystring: SparqlParams }>(
     '/sparql',
-    { schema: { summary: 'SPARQL query (POST: application/sparql-query or a form)', description, tags: ['evidence'], querystring: PARAMS } },
+    // The body is checked as strictly as the query string: a JSON body's query must be text too.
+    { schema: { summary: 'SPARQL query (POST: application/sparql-query or a form)', description, tags: ['evidence'], querystring: PARAMS, body: PARAMS } },
     async (request, reply) => answer(ctx, request, reply, { ...request.query, ...(request.body ?? {}) }),
   );
 }
