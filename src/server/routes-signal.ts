@@ -24,7 +24,8 @@ const SIGNAL_BODY = {
       type: 'object',
       properties: {
         type: { type: 'string', enum: ['quick', 'slow'], description: 'the lane: quick (default) or slow work' },
-        latency_ms: { type: 'number', minimum: 0, description: 'how long the simulated downstream work takes' },
+        // Bounded here, at the API: a longer task would hold a worker for good.
+        latency_ms: { type: 'number', minimum: 0, maximum: 60_000, description: 'how long the simulated downstream work takes (at most 60 s)' },
       },
     },
     timeout_ms: { type: 'integer', minimum: 1 },

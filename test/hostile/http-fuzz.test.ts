@@ -187,6 +187,32 @@ describe('hostile bodies on every POST endpoint', () => {
   });
 });
 
+describe('the cases the fuzz found', () => {
+  it('refuses payload.latency_ms over 60 s, which would hold a worker for good', async () => {
+    const res = await send('found', 'POST', '/signal', JSON.stringify({ signal_type: 'execute', payload: { latency_ms: 1e308 } }), { 'content-type': 'application/json' });
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body)).toMatchObject({ code: 'KZN_REQUEST_INVALID', detail: 'body.payload.latency_ms: must be <= 60000' });
+  });
+
+  it.each([
+    ['a restart without a crash', { downstream_enabled: false, restart_after_ms: 5 }, 'body.restart_after_ms: only with crash_worker'],
+    ['a crash of a worker that is not there', { downstream_enabled: false, queue_stall: true, crash_worker: 'worker-99' }, /worker-99/],
+  ])('refuses a chaos request with %s whole, switching nothing', async (_name, body, detail) => {
+    const res = await send('found', 'POST', '/chaos', JSON.stringify(body), { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` });
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body).detail).toMatch(detail);
+    expect(server.live.status().chaos).toEqual([]);
+  });
+
+  it('answers an over-long path segment and a bad percent-encoding with a problem', async () => {
+    const long = await send('found', 'GET', `/signal/${'a'.repeat(500)}`);
+    expect(long.statusCode).toBe(400);
+    expect(JSON.parse(long.body)).toMatchObject({ code: 'KZN_REQUEST_INVALID', detail: 'url: a path segment is longer than 100 characters' });
+    const bad = await send('found', 'GET', '/signal/%E0%A4%A');
+    expectClearAnswer('GET /signal/%E0%A4%A', bad, false);
+  });
+});
+
 describe('after the fuzz', () => {
   it('the fixture week is byte for byte what it was, and the chain verifies with only the receipts the fuzz was answered for', async () => {
     await server.live.durable();

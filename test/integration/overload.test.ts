@@ -213,7 +213,7 @@ beforeAll(async () => {
   process.stdout.write(`overload figures: ${JSON.stringify(summary, null, 2)}\n`);
   const artifacts = path.join(ROOT, 'test-artifacts');
   if (fs.existsSync(artifacts)) fs.writeFileSync(path.join(artifacts, 'overload.json'), `${JSON.stringify(summary, null, 2)}\n`);
-}, 180_000);
+}, LOAD_SECONDS * 1000 + 150_000);
 
 afterAll(() => {
   if (served !== undefined) {

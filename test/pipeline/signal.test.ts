@@ -26,8 +26,7 @@ describe('signal validation', () => {
     { input: { signal_type: 'execute', payload: [1] }, reason: 'payload: expected an object, got "[1]"' },
     { input: { signal_type: 'execute', payload: {}, timeout_ms: 0 }, reason: 'timeout_ms: expected a positive integer (milliseconds), got "0"' },
     { input: { signal_type: 'execute', payload: { type: 'fast' } }, reason: 'payload.type: expected "quick" or "slow", got "fast"' },
-    { input: { signal_type: 'execute', payload: { latency_ms: -1 } }, reason: 'payload.latency_ms: expected a number of milliseconds from 0 to 60000, got "-1"' },
-    { input: { signal_type: 'execute', payload: { latency_ms: 1e308 } }, reason: 'payload.latency_ms: expected a number of milliseconds from 0 to 60000, got "1e+308"' },
+    { input: { signal_type: 'execute', payload: { latency_ms: -1 } }, reason: 'payload.latency_ms: expected a number of milliseconds >= 0, got "-1"' },
     { input: { signal_type: 'execute', payload: {}, urgent: true }, reason: 'unknown field "urgent" (expected signal_type, priority, payload, timeout_ms)' },
   ])('refuses $input: $reason', ({ input, reason }) => {
     expect(checkSignal(input)).toEqual({ ok: false, reason });
