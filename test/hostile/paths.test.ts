@@ -127,6 +127,18 @@ describe('--template', () => {
   });
 });
 
+describe('input paths of the wrong kind', () => {
+  it('refuses slo --dir naming a file, and import of a folder, with exit 2', async () => {
+    const slo = await kaizen(data, ['slo', '--dir', 'some.jsonl'], { cwd: work });
+    expect(slo.code).toBe(2);
+    expect(slo.stderr).toMatch(/^error KZN_INPUT_FILE: .*some\.jsonl is a file; expected the folder of the SLO files/);
+    fs.mkdirSync(path.join(work, 'dir.jsonl'), { recursive: true });
+    const imp = await kaizen(data, ['import', 'dir.jsonl'], { cwd: work });
+    expect(imp.code).toBe(2);
+    expect(imp.stderr).toMatch(/^error KZN_INPUT_FILE: .*dir\.jsonl is a folder, expected a file/);
+  });
+});
+
 describe('the report routes of the API', () => {
   let server: TestServer;
   beforeAll(async () => {

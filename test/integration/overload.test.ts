@@ -79,7 +79,9 @@ async function timed(url: string): Promise<{ ms: number; status: number }> {
   return { ms: performance.now() - t0, status: res.status };
 }
 
-async function statusOf(url: string): Promise<{ kanban: { queue_current_depth: number }; jidoka: { circuit_breaker: string } }> {
+async function statusOf(
+  url: string,
+): Promise<{ kanban: { queue_current_depth: number }; jidoka: { circuit_breaker: string }; heijunka: { worker_loads: Record<string, number> } }> {
   return (await (await fetch(`${url}/status`)).json()) as never;
 }
 
@@ -166,7 +168,9 @@ beforeAll(async () => {
   let drained = false;
   while (Date.now() - drainStart < 60_000) {
     const s = await statusOf(url);
-    if (s.kanban.queue_current_depth === 0 && s.jidoka.circuit_breaker === 'Closed') {
+    // Drained: nothing queued, nothing buffered or in flight on a worker, and the circuit closed.
+    const loads = Object.values(s.heijunka.worker_loads).reduce((a, b) => a + b, 0);
+    if (s.kanban.queue_current_depth === 0 && loads === 0 && s.jidoka.circuit_breaker === 'Closed') {
       drained = true;
       break;
     }
