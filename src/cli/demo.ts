@@ -1,7 +1,7 @@
 // `kaizen demo` (what `npm start` runs): simulates the default week into the data directory
 // unless it is there already, rolls it up, and writes that week's review as Markdown and HTML.
 
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { isoWeekOf, WEEK_MS } from '../evidence/time.js';
 import { ensureRollups } from '../query/rollups.js';
@@ -9,13 +9,14 @@ import { loadSlos } from '../query/slo-files.js';
 import { buildReview } from '../report/build.js';
 import { renderReview } from '../report/render.js';
 import { type CliDeps, dataDirOf, type GlobalOptions, openStore } from './context.js';
-import { writeAtomically } from './review.js';
+import { outputPathOf, writeAtomically } from './output-path.js';
 import { loadScenario, simulateInto } from './run.js';
 
 /** Runs the command (its options are defined in commands.ts). */
 export async function runDemo(deps: CliDeps, opts: { out: string; scenario: string; seed: string; rate?: string }, cmd: Command): Promise<void> {
   const global = cmd.optsWithGlobals<GlobalOptions>();
   const week = isoWeekOf(deps.now() - WEEK_MS);
+  const outDir = outputPathOf(deps, global, opts.out, '--out', 'folder');
   const started = Date.now();
   const store = await openStore(deps, global, 'write');
   try {
@@ -43,7 +44,6 @@ export async function runDemo(deps: CliDeps, opts: { out: string; scenario: stri
       await ensureRollups(store, week.range, { nowMs: deps.now() });
     }
     const model = await buildReview(store, week.label, { nowMs: deps.now(), slos: loadSlos() });
-    const outDir = resolve(deps.cwd, opts.out);
     const paths = ['md', 'html'].map((format) => {
       const path = join(outDir, `${week.label}.${format}`);
       writeAtomically(path, renderReview(model, format as 'md' | 'html'));

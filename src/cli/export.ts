@@ -1,8 +1,8 @@
 // `kaizen export`: receipts of a window as N-Quads, TriG, Turtle or JSON Lines of events, to
 // stdout or a file, streamed from the journal.
 
-import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { Writer } from 'n3';
 import { KaizenError, quoteInput } from '../errors.js';
@@ -11,6 +11,7 @@ import { receiptToEvent } from '../evidence/receipt.js';
 import { PREFIXES } from '../evidence/vocabulary.js';
 import { type CliDeps, type GlobalOptions, openStore, type WindowOptions, windowOf } from './context.js';
 import { EXPORT_FORMATS } from './formats.js';
+import { outputError, outputPathOf } from './output-path.js';
 
 
 interface ExportOptions extends WindowOptions {
@@ -19,14 +20,25 @@ interface ExportOptions extends WindowOptions {
   rollups?: boolean;
 }
 
+/** Opens the temp file of an export, making its folder when missing. */
+function openOutput(path: string): number {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    return openSync(path, 'w');
+  } catch (error) {
+    throw outputError(path, error);
+  }
+}
+
 /** Runs the command (its options are defined in commands.ts). */
 export async function runExport(deps: CliDeps, opts: ExportOptions, cmd: Command): Promise<void> {
   if (!(EXPORT_FORMATS as readonly string[]).includes(opts.format)) {
     throw new KaizenError('KZN_USAGE', `--format: expected one of ${EXPORT_FORMATS.join(', ')}, got ${quoteInput(opts.format)}`);
   }
   const range = windowOf(deps, opts) ?? { fromMs: Number.NEGATIVE_INFINITY, toMs: Number.POSITIVE_INFINITY };
-  const outPath = opts.out === undefined ? undefined : resolve(deps.cwd, opts.out);
-  const fd = outPath === undefined ? undefined : openSync(`${outPath}.tmp`, 'w');
+  const global = cmd.optsWithGlobals<GlobalOptions>();
+  const outPath = opts.out === undefined ? undefined : outputPathOf(deps, global, opts.out, '--out');
+  const fd = outPath === undefined ? undefined : openOutput(`${outPath}.tmp`);
   let buffer = '';
   const emit = (text: string): void => {
     buffer += text;
@@ -34,10 +46,16 @@ export async function runExport(deps: CliDeps, opts: ExportOptions, cmd: Command
   };
   const flush = (): void => {
     if (fd === undefined) deps.stdout(buffer);
-    else writeSync(fd, buffer);
+    else {
+      try {
+        writeSync(fd, buffer);
+      } catch (error) {
+        throw outputError(`${outPath}.tmp`, error);
+      }
+    }
     buffer = '';
   };
-  const store = await openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
+  const store = await openStore(deps, global, 'read');
   let count = 0;
   try {
     const writer =
@@ -61,7 +79,11 @@ export async function runExport(deps: CliDeps, opts: ExportOptions, cmd: Command
     flush();
     if (fd !== undefined && outPath !== undefined) {
       closeSync(fd);
-      renameSync(`${outPath}.tmp`, outPath);
+      try {
+        renameSync(`${outPath}.tmp`, outPath);
+      } catch (error) {
+        throw outputError(outPath, error);
+      }
       deps.stderr(`exported ${count} receipts to ${opts.out}\n`);
     }
   } finally {

@@ -30,10 +30,31 @@ function formatOf(file: string, given: string | undefined): InputFormat {
   throw new KaizenError('KZN_USAGE', `cannot tell the format of ${file}: expected .jsonl, .nq or .trig, or --format jsonl|nquads|trig`);
 }
 
+/** A file's bytes as text; bytes that are not UTF-8 are refused with the line they are on (they would become U+FFFD). */
+function decodeUtf8(bytes: Buffer, path: string): string {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    let line = 1;
+    for (let start = 0; start < bytes.length; line++) {
+      const nl = bytes.indexOf(0x0a, start);
+      const end = nl === -1 ? bytes.length : nl;
+      try {
+        decoder.decode(bytes.subarray(start, end));
+      } catch {
+        break;
+      }
+      start = end + 1;
+    }
+    throw new KaizenError('KZN_INPUT_FILE', `${path} line ${line}: expected UTF-8 text, found bytes that are not UTF-8; nothing was imported`);
+  }
+}
+
 function readInput(path: string): string {
   try {
     if (statSync(path).isDirectory()) throw new KaizenError('KZN_INPUT_FILE', `${path} is a folder, expected a file`);
-    return readFileSync(path, 'utf8');
+    return decodeUtf8(readFileSync(path), path);
   } catch (error) {
     if (error instanceof KaizenError) throw error;
     const code = (error as NodeJS.ErrnoException).code;

@@ -1,23 +1,17 @@
 // `kaizen review --week W`: the weekly Kaizen review as Markdown, HTML or JSON.
 
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { KaizenError, quoteInput } from '../errors.js';
 import { loadSlos } from '../query/slo-files.js';
 import { buildReview } from '../report/build.js';
 import { checkTemplate, type ReviewFormat, renderReview } from '../report/render.js';
 import { type CliDeps, type GlobalOptions, openStore } from './context.js';
+import { outputPathOf, writeAtomically } from './output-path.js';
+
+export { writeAtomically } from './output-path.js';
 
 const FORMATS: readonly ReviewFormat[] = ['md', 'html', 'json'];
-
-/** Writes a file atomically: a temp file beside it, then a rename. */
-export function writeAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
 
 /** Runs the command (its options are defined in commands.ts). */
 export async function runReview(
@@ -28,16 +22,18 @@ export async function runReview(
   if (!(FORMATS as readonly string[]).includes(opts.format)) {
     throw new KaizenError('KZN_USAGE', `--format: expected md, html or json, got ${quoteInput(opts.format)}`);
   }
+  const global = cmd.optsWithGlobals<GlobalOptions>();
+  const out = opts.out === undefined ? undefined : outputPathOf(deps, global, opts.out, '--out');
   const template = opts.template === undefined ? undefined : resolve(deps.cwd, opts.template);
   if (template !== undefined) checkTemplate(template);
   const slos = loadSlos(opts.slos === undefined ? undefined : resolve(deps.cwd, opts.slos));
-  const store = await openStore(deps, cmd.optsWithGlobals<GlobalOptions>(), 'read');
+  const store = await openStore(deps, global, 'read');
   try {
     const model = await buildReview(store, opts.week, { nowMs: deps.now(), slos, ...(opts.tz !== undefined && { timeZone: opts.tz }) });
     const text = renderReview(model, opts.format as ReviewFormat, template);
-    if (opts.out === undefined) deps.stdout(text);
+    if (out === undefined) deps.stdout(text);
     else {
-      writeAtomically(resolve(deps.cwd, opts.out), text);
+      writeAtomically(out, text);
       deps.stderr(`wrote the review of ${model.week} to ${opts.out}\n`);
     }
   } finally {

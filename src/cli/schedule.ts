@@ -1,6 +1,5 @@
 // `kaizen schedule`: writes the weekly review at cron times, until stopped.
 
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { KaizenError, quoteInput } from '../errors.js';
 import { loadSlos } from '../query/slo-files.js';
@@ -8,7 +7,7 @@ import { buildReview } from '../report/build.js';
 import { type ReviewFormat, renderReview } from '../report/render.js';
 import { ReviewSchedule } from '../report/schedule.js';
 import { type CliDeps, type GlobalOptions, openStore } from './context.js';
-import { writeAtomically } from './review.js';
+import { outputPathOf, writeAtomically } from './output-path.js';
 
 /** A schedule that writes reviews from the data directory with real timers. */
 export function reviewSchedule(
@@ -47,9 +46,10 @@ export async function runSchedule(
   opts: { cron: string; out: string; format: string; force?: boolean; now?: boolean; tz?: string },
   cmd: Command,
 ): Promise<void> {
-  const schedule = reviewSchedule(deps, cmd.optsWithGlobals<GlobalOptions>(), {
+  const global = cmd.optsWithGlobals<GlobalOptions>();
+  const schedule = reviewSchedule(deps, global, {
     cron: opts.cron,
-    outDir: resolve(deps.cwd, opts.out),
+    outDir: outputPathOf(deps, global, opts.out, '--out', 'folder'),
     formats: parseFormats(opts.format),
     ...(opts.force === true && { force: true }),
     ...(opts.tz !== undefined && { timezone: opts.tz }),

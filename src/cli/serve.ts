@@ -1,7 +1,7 @@
 // `kaizen serve`: the pipeline in real time behind the HTTP API and the Andon board, every event
 // journaled into the data directory, until SIGINT or SIGTERM.
 
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { KaizenError, quoteInput } from '../errors.js';
 import { parseDuration } from '../evidence/time.js';
@@ -11,6 +11,7 @@ import { buildServer } from '../server/app.js';
 import { LivePipeline } from '../server/live-pipeline.js';
 import { StoreGate } from '../server/store-gate.js';
 import { type CliDeps, dataDirOf, type GlobalOptions, openStore } from './context.js';
+import { outputPathOf, REVIEWS_FOLDER } from './output-path.js';
 import { kaizenVersion } from './program.js';
 import { parseFormats, reviewSchedule } from './schedule.js';
 
@@ -61,6 +62,7 @@ export async function startServe(deps: CliDeps, opts: ServeOptions, global: Glob
   // Checked before anything starts, so that a bad pattern or format stops nothing half-way.
   if (opts.schedule !== undefined) parseCron(opts.schedule, 'UTC', '--schedule');
   const formats = parseFormats(opts.scheduleFormat ?? 'md,html');
+  const outDir = outputPathOf(deps, global, opts.scheduleOut ?? join(dataDirOf(deps, global), REVIEWS_FOLDER), '--schedule-out', 'folder');
   const { otlpTracerFromEnv } = await import('../telemetry/spans.js');
   const tracer = await otlpTracerFromEnv(deps.env);
   const store = await openStore(deps, global, 'write');
@@ -71,6 +73,7 @@ export async function startServe(deps: CliDeps, opts: ServeOptions, global: Glob
   try {
     live = new LivePipeline({ store, gate, config, idempotencyWindowMs, durableAcceptance: opts.durableAcceptance !== false, ...(tracer !== undefined && { onEvent: (e) => tracer.record(e) }) });
     const adminToken = deps.env.KAIZEN_ADMIN_TOKEN;
+    const signalToken = deps.env.KAIZEN_SIGNAL_TOKEN;
     app = buildServer({
       store,
       gate,
@@ -78,13 +81,13 @@ export async function startServe(deps: CliDeps, opts: ServeOptions, global: Glob
       options,
       logger: { level: opts.logLevel },
       ...(adminToken !== undefined && { adminToken }),
+      ...(signalToken !== undefined && { signalToken }),
       version: kaizenVersion(),
     });
     live.writer.onRolledUp((hours) => hours.length > 0 && app?.log.info({ hours }, 'rolled up'));
     await live.start();
     const url = await app.listen({ port, host: opts.host });
     if (opts.schedule !== undefined) {
-      const outDir = resolve(deps.cwd, opts.scheduleOut ?? join(dataDirOf(deps, global), 'reviews'));
       schedule = reviewSchedule(deps, global, { cron: opts.schedule, outDir, formats });
       schedule.start();
       const next = schedule.nextRunMs(deps.now());
@@ -95,7 +98,7 @@ export async function startServe(deps: CliDeps, opts: ServeOptions, global: Glob
       app.log.warn(recovered, 'recovered the signals an earlier server accepted and left without an outcome');
       deps.stderr(`kaizen serve: recovered ${recovered.requeued + recovered.abandoned} signals left without an outcome: ${recovered.requeued} queued again, ${recovered.abandoned} abandoned (crash-recovery)\n`);
     }
-    app.log.info({ data: dataDirOf(deps, global), chaos: adminToken === undefined || adminToken === '' ? 'off' : 'on' }, 'kaizen serve started');
+    app.log.info({ data: dataDirOf(deps, global), chaos: adminToken === undefined || adminToken === '' ? 'off' : 'on', signal_token: signalToken === undefined || signalToken === '' ? 'off' : 'on' }, 'kaizen serve started');
     const running = { app, live };
     return {
       url,

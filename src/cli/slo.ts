@@ -1,5 +1,6 @@
 // `kaizen slo [NAME]`: attainment, error budget, burn rate and alert state of each SLO.
 
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { evaluateSlo, type SloResult } from '../analysis/slo.js';
 import { KaizenError, quoteInput } from '../errors.js';
@@ -24,7 +25,8 @@ export async function runSlo(
   opts: { week?: string; window?: string; format: string; dir?: string },
   cmd: Command,
 ): Promise<void> {
-  const specs = loadSlos(opts.dir);
+  // Relative to the command's working folder, as every other path option is.
+  const specs = loadSlos(opts.dir === undefined ? undefined : resolve(deps.cwd, opts.dir));
   const chosen = name === undefined ? specs : specs.filter((s) => s.name === name);
   if (chosen.length === 0) {
     throw new KaizenError('KZN_USAGE', `no SLO named ${quoteInput(name ?? '')}`, { hint: `Known SLOs: ${specs.map((s) => s.name).join(', ')}.` });

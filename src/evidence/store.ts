@@ -53,7 +53,7 @@ export type VerifyReport =
   | {
       readonly ok: false;
       readonly receipts: number;
-      readonly problem: 'changed' | 'removed' | 'reordered' | 'duplicated' | 'malformed';
+      readonly problem: 'changed' | 'removed' | 'reordered' | 'duplicated' | 'inserted' | 'malformed';
       readonly seq: number;
       readonly where: string;
       readonly message: string;

@@ -5,6 +5,7 @@ import type * as RDF from '@rdfjs/types';
 import { DataFactory } from 'n3';
 import { KaizenError } from '../errors.js';
 import type { QueryOptions, QueryResult } from '../evidence/store.js';
+import { checkQueryScope } from './query-scope.js';
 
 type Engine = import('@comunica/query-sparql-rdfjs-lite').QueryEngine;
 
@@ -101,6 +102,7 @@ export async function runQuery(
   sparql: string,
   options: QueryOptions = {},
 ): Promise<QueryResult> {
+  checkQueryScope(sparql);
   const qe = await engine();
   const context: Record<string, unknown> = {
     sources: [source],

@@ -8,7 +8,7 @@ import { registerBoardRoute } from './board-page.js';
 import { DEFAULT_SERVER_OPTIONS, type ServerContext, type ServerDeps } from './context.js';
 import { HealthScoreCache } from './health-score.js';
 import { registerMetricsRoute } from './metrics.js';
-import { installProblemHandler, installValidation, PROBLEM_SCHEMA, traceIdOf } from './problem.js';
+import { installProblemHandler, installValidation, PROBLEM_SCHEMA, sendProblem, toKaizenError, traceIdOf } from './problem.js';
 import { registerAnalysisRoutes } from './routes-analysis.js';
 import { registerChaosRoutes } from './routes-chaos.js';
 import { registerSignalRoutes } from './routes-signal.js';
@@ -27,6 +27,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     // Every log line of a request carries its trace id (the signal's, for POST /signal).
     logController: new LogController({ requestIdLogLabel: 'trace_id' }),
     return503OnClosing: true,
+    // A URL the router cannot take (bad percent-encoding, an over-long path segment) is answered by
+    // the same problem handler as every other error, not with fastify's own body.
+    frameworkErrors: (error, request, reply) => sendProblem(request, reply, toKaizenError(error)),
   });
   const live = deps.live;
   const now = () => live.clock.now();
@@ -39,6 +42,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     healthScores: new HealthScoreCache({ store: deps.store, gate: deps.gate, now, slos, ttlMs: options.healthScoreTtlMs }),
     slos,
     adminToken: deps.adminToken === undefined || deps.adminToken === '' ? undefined : deps.adminToken,
+    signalToken: deps.signalToken === undefined || deps.signalToken === '' ? undefined : deps.signalToken,
     options,
     now,
     releaseDrillDown: (range) => deps.store.release({ range, raw: true }),
@@ -64,7 +68,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         { name: 'evidence', description: 'SPARQL over the receipts' },
         { name: 'admin', description: 'chaos controls (bearer token)' },
       ],
-      components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer' }, signal: { type: 'http', scheme: 'bearer' } } },
     },
   });
   void app.register(async (api) => {

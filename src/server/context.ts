@@ -42,6 +42,8 @@ export interface ServerDeps {
   readonly slos?: readonly SloSpec[];
   /** The bearer token of POST/DELETE /chaos; without one, chaos is off. */
   readonly adminToken?: string;
+  /** The bearer token POST /signal and GET /signal/:id need; without one they are open. */
+  readonly signalToken?: string;
   readonly options?: Partial<ServerOptions>;
   /** fastify's logger: true for pino on stdout, false for none, or pino options. */
   readonly logger?: boolean | Record<string, unknown>;
@@ -58,6 +60,7 @@ export interface ServerContext {
   readonly healthScores: HealthScoreCache;
   readonly slos: readonly SloSpec[];
   readonly adminToken: string | undefined;
+  readonly signalToken: string | undefined;
   readonly options: ServerOptions;
   readonly now: () => number;
   /** Drops the raw hours a drill-down loaded (the live hour too: it is read from the journal when needed). */

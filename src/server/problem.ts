@@ -77,6 +77,10 @@ export function toKaizenError(error: unknown): KaizenError {
     return new KaizenError('KZN_REQUEST_INVALID', detail, { hint: 'GET /openapi.json describes every request.' });
   }
   switch (e.code) {
+    case 'FST_ERR_BAD_URL':
+      return new KaizenError('KZN_REQUEST_INVALID', 'url: expected a URL whose percent-encoding decodes to UTF-8 text');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new KaizenError('KZN_REQUEST_INVALID', 'url: a path segment is longer than 100 characters');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new KaizenError('KZN_BODY_TOO_LARGE', e.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -103,7 +107,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
     instance: request.url,
     trace_id: request.id,
   };
-  if (error.code === 'KZN_UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="kaizen admin"');
+  if (error.code === 'KZN_UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="kaizen"');
   return reply.code(info.httpStatus).type(PROBLEM_TYPE).send(problem);
 }
 

@@ -1,10 +1,10 @@
 // POST /chaos and DELETE /chaos: switch the pipeline's faults on and off, behind the bearer token
 // of KAIZEN_ADMIN_TOKEN; without a token configured, chaos is off.
 
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KaizenError } from '../errors.js';
 import { type ChaosKind, type ChaosSpec, checkChaosSpec } from '../pipeline/chaos.js';
+import { requireBearer } from './auth.js';
 import type { ServerContext } from './context.js';
 import type { LivePipeline } from './live-pipeline.js';
 
@@ -43,12 +43,7 @@ function authorize(ctx: ServerContext, request: FastifyRequest): void {
       hint: 'Start kaizen serve with KAIZEN_ADMIN_TOKEN set, then send Authorization: Bearer <token>.',
     });
   }
-  const header = request.headers.authorization ?? '';
-  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7).trim() : '');
-  const expected = Buffer.from(ctx.adminToken);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new KaizenError('KZN_UNAUTHORIZED', header === '' ? 'Authorization: expected a bearer token' : 'Authorization: the bearer token is not the admin token');
-  }
+  requireBearer(request, ctx.adminToken, { name: 'admin token', variable: 'KAIZEN_ADMIN_TOKEN' });
 }
 
 function clearKind(live: LivePipeline, kind: ChaosKind): ChaosChange[] {
@@ -58,33 +53,43 @@ function clearKind(live: LivePipeline, kind: ChaosKind): ChaosChange[] {
     .flatMap((c) => live.clearChaos(c.id).map((id) => ({ action: 'cleared' as const, kind, id })));
 }
 
-function inject(live: LivePipeline, input: Record<string, unknown>): ChaosChange {
+/** Checks one fault's spec before anything is switched. */
+function specOf(input: Record<string, unknown>): ChaosSpec {
   const check = checkChaosSpec(input);
   if (!check.ok) throw new KaizenError('KZN_REQUEST_INVALID', `body: ${check.reason}`);
-  const spec: ChaosSpec = check.spec;
+  return check.spec;
+}
+
+function inject(live: LivePipeline, spec: ChaosSpec): ChaosChange {
   const r = live.injectChaos(spec);
   if (!r.ok) throw new KaizenError('KZN_REQUEST_INVALID', `body: ${r.reason}`);
   return { action: 'injected', kind: spec.kind, id: r.id };
 }
 
-/** Brings the faults to the state a request asks for; returns what changed, in order. */
+/**
+ * Brings the faults to the state a request asks for; returns what changed, in order. A request
+ * is taken whole or not at all: every field is checked first, and the one switch that can still
+ * be refused (a worker that is not there) goes first, so that a 400 leaves every fault as it was.
+ */
 export function applyChaos(live: LivePipeline, body: ChaosRequest): ChaosChange[] {
+  const crash = body.crash_worker !== undefined && body.crash_worker !== false;
+  if (!crash && body.restart_after_ms !== undefined) throw new KaizenError('KZN_REQUEST_INVALID', 'body.restart_after_ms: only with crash_worker');
+  const crashSpec = crash
+    ? specOf({ kind: 'worker-crash', worker: typeof body.crash_worker === 'string' ? body.crash_worker : undefined, restart_after_ms: body.restart_after_ms })
+    : undefined;
+  const latency = body.downstream_latency_ms;
+  const latencySpec = latency !== undefined && latency > 0 ? specOf({ kind: 'added-latency', latency_ms: latency }) : undefined;
   const changes: ChaosChange[] = [];
   const active = (kind: ChaosKind): boolean => live.status().chaos.some((c) => c.kind === kind);
+  if (crashSpec !== undefined) changes.push(inject(live, crashSpec));
   if (body.downstream_enabled === false && !active('downstream-down')) changes.push(inject(live, { kind: 'downstream-down' }));
   if (body.downstream_enabled === true) changes.push(...clearKind(live, 'downstream-down'));
-  if (body.downstream_latency_ms !== undefined) {
+  if (latency !== undefined) {
     changes.push(...clearKind(live, 'added-latency'));
-    if (body.downstream_latency_ms > 0) changes.push(inject(live, { kind: 'added-latency', latency_ms: body.downstream_latency_ms }));
+    if (latencySpec !== undefined) changes.push(inject(live, latencySpec));
   }
   if (body.queue_stall === true && !active('queue-stall')) changes.push(inject(live, { kind: 'queue-stall' }));
   if (body.queue_stall === false) changes.push(...clearKind(live, 'queue-stall'));
-  if (body.crash_worker !== undefined && body.crash_worker !== false) {
-    const worker = typeof body.crash_worker === 'string' ? body.crash_worker : undefined;
-    changes.push(inject(live, { kind: 'worker-crash', worker, restart_after_ms: body.restart_after_ms }));
-  } else if (body.restart_after_ms !== undefined) {
-    throw new KaizenError('KZN_REQUEST_INVALID', 'body.restart_after_ms: only with crash_worker');
-  }
   return changes;
 }
 

@@ -7,6 +7,7 @@ import { KaizenError } from '../errors.js';
 import { HOUR_MS, hourStartMs } from '../evidence/time.js';
 import { kzLocal, V } from '../evidence/vocabulary.js';
 import { SIGNAL_TYPES } from '../pipeline/signal.js';
+import { bearerGuard } from './auth.js';
 import type { ServerContext } from './context.js';
 import { checkIdempotencyKey } from './idempotency.js';
 import type { SignalRecord } from './signal-log.js';
@@ -24,7 +25,8 @@ const SIGNAL_BODY = {
       type: 'object',
       properties: {
         type: { type: 'string', enum: ['quick', 'slow'], description: 'the lane: quick (default) or slow work' },
-        latency_ms: { type: 'number', minimum: 0, description: 'how long the simulated downstream work takes' },
+        // Bounded here, at the API: a longer task would hold a worker for good.
+        latency_ms: { type: 'number', minimum: 0, maximum: 60_000, description: 'how long the simulated downstream work takes (at most 60 s)' },
       },
     },
     timeout_ms: { type: 'integer', minimum: 1 },
@@ -57,6 +59,9 @@ function outcomeBody(r: SignalRecord) {
 
 export function registerSignalRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { live } = ctx;
+  // KAIZEN_SIGNAL_TOKEN puts both routes behind a bearer token; without it they are open.
+  const onRequest = bearerGuard(ctx.signalToken, { name: 'signal token', variable: 'KAIZEN_SIGNAL_TOKEN' });
+  const security = ctx.signalToken === undefined ? undefined : [{ signal: [] }];
   app.post<{ Body: Record<string, unknown>; Querystring: { wait: boolean } }>(
     '/signal',
     {
@@ -65,6 +70,7 @@ export function registerSignalRoutes(app: FastifyInstance, ctx: ServerContext): 
         description:
           '202 once the signal is queued and its signal.accepted receipt is journaled; with ?wait=true, 200 with its outcome. 503 while the circuit is open, 429 with Retry-After when the queue is full. With an Idempotency-Key header (or a signal_id of its own), a retry within the window gets the first answer (with Idempotent-Replayed: true) and adds nothing; a retry with other fields gets 422.',
         tags: ['pipeline'],
+        security,
         body: SIGNAL_BODY,
         headers: {
           type: 'object',
@@ -92,6 +98,7 @@ export function registerSignalRoutes(app: FastifyInstance, ctx: ServerContext): 
           503: REJECTED,
         },
       },
+      onRequest,
     },
     async (request, reply) => {
       const key = checkIdempotencyKey(request.headers['idempotency-key']);
@@ -126,8 +133,10 @@ export function registerSignalRoutes(app: FastifyInstance, ctx: ServerContext): 
       schema: {
         summary: "A recent signal's state and its receipts",
         tags: ['pipeline'],
+        security,
         params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] },
       },
+      onRequest,
     },
     async (request) => {
       const record = live.signals.get(request.params.id);

@@ -5,8 +5,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isKaizenError, KaizenError } from '../errors.js';
 import type { QueryResult } from '../evidence/store.js';
 import { HOUR_MS, parseTimeBound, parseWeek, type TimeRange, WEEK_MS } from '../evidence/time.js';
+import { checkQueryScope, looksLikeUpdate } from '../query/query-scope.js';
 import { formatResult, type ResultFormat } from '../query/result-formats.js';
 import type { ServerContext } from './context.js';
+
+export { looksLikeUpdate } from '../query/query-scope.js';
 
 /** Media types per kind of result, the first the default (SPARQL 1.1 Protocol §2.1, Query Results formats). */
 const MEDIA = {
@@ -21,20 +24,6 @@ const MEDIA = {
     ['application/n-quads', 'nquads'],
   ],
 } as const satisfies Record<string, readonly (readonly [string, ResultFormat])[]>;
-
-const UPDATE_KEYWORDS = /(^|[^?$:\w-])(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD)\b/i;
-
-/**
- * True when a request text is a SPARQL Update: an update keyword outside IRIs, strings and
- * comments (SPARQL 1.1 Update §3). The engine refuses updates too; this answers before it runs.
- */
-export function looksLikeUpdate(text: string): boolean {
-  const bare = text
-    .replace(/<[^<>\s]*>/g, '<>')
-    .replace(/"""[\s\S]*?"""|'''[\s\S]*?'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, '""')
-    .replace(/#[^\n]*/g, '');
-  return UPDATE_KEYWORDS.test(bare);
-}
 
 /** Picks the format for a result from the Accept header (q-values honoured); undefined when none fits. */
 export function negotiate(accept: string | undefined, kind: 'bindings' | 'quads'): readonly [string, ResultFormat] | undefined {
@@ -98,7 +87,8 @@ export function registerSparqlRoutes(app: FastifyInstance, ctx: ServerContext): 
   );
   app.post<{ Body: SparqlParams; Querystring: SparqlParams }>(
     '/sparql',
-    { schema: { summary: 'SPARQL query (POST: application/sparql-query or a form)', description, tags: ['evidence'], querystring: PARAMS } },
+    // The body is checked as strictly as the query string: a JSON body's query must be text too.
+    { schema: { summary: 'SPARQL query (POST: application/sparql-query or a form)', description, tags: ['evidence'], querystring: PARAMS, body: PARAMS } },
     async (request, reply) => answer(ctx, request, reply, { ...request.query, ...(request.body ?? {}) }),
   );
 }
@@ -130,6 +120,7 @@ async function answer(ctx: ServerContext, request: FastifyRequest, reply: Fastif
   if (p.query === undefined || p.query.trim() === '') {
     throw new KaizenError('KZN_REQUEST_INVALID', 'query: expected a SPARQL query (?query=, a form field query, or a body of type application/sparql-query)');
   }
+  checkQueryScope(p.query);
   if (p['default-graph-uri'] !== undefined || p['named-graph-uri'] !== undefined) {
     throw new KaizenError('KZN_REQUEST_INVALID', 'default-graph-uri and named-graph-uri are not supported: the dataset is the loaded partitions', {
       hint: 'Choose partitions with from/to or week, and graphs with GRAPH in the query.',

@@ -18,7 +18,7 @@ import type {
   StoreStats,
   VerifyReport,
 } from '../evidence/store.js';
-import { daysIn, hourKey, type TimeRange } from '../evidence/time.js';
+import { dayKey, daysIn, hourKey, type TimeRange } from '../evidence/time.js';
 import { hourGraphIri, receiptIri, rollupGraphIri, V } from '../evidence/vocabulary.js';
 import { type DayIndex, readDayIndex, writeDayIndex } from './hour-index.js';
 import { type JournalFile, type JournalKind, listJournalFiles, readTail, scanReceipts } from './journal.js';
@@ -248,8 +248,23 @@ export class EmbeddedStore implements EvidenceStore {
     return index;
   }
 
+  /**
+   * The days to visit for a range: each of its days (loading an empty day marks its hours loaded,
+   * so that receipts appended later are kept in memory), except for a range of more than
+   * MAX_WALKED_DAYS days, which is walked through the days the journal holds a file for: a window
+   * from year 1 to 9999 is 3.6 million days.
+   */
+  private daysHeld(range: TimeRange): string[] {
+    if (range.toMs - range.fromMs <= MAX_WALKED_DAYS * 86_400_000) return daysIn(range);
+    // Day names compare as text within years 0000–9999, the years a journal file can be named by.
+    const from = range.fromMs <= FIRST_DAY_MS ? '0000-01-01' : dayKey(range.fromMs);
+    const to = range.toMs > LAST_DAY_END_MS ? '9999-12-31' : dayKey(range.toMs - 1);
+    const days = new Set(listJournalFiles(this.dataDir).map((f) => f.day));
+    return [...days].filter((d) => d >= from && d <= to).sort();
+  }
+
   async load(request: PartitionRequest): Promise<void> {
-    for (const day of daysIn(request.range)) {
+    for (const day of this.daysHeld(request.range)) {
       if (request.raw === true) this.loadRawHours(day, request.range);
       if (request.rollups === true) this.loadRollups(day);
     }
@@ -350,7 +365,7 @@ export class EmbeddedStore implements EvidenceStore {
 
   async hourSummaries(range: TimeRange): Promise<Map<string, { count: number; lastSeq: number; lastDigest: string }>> {
     const out = new Map<string, { count: number; lastSeq: number; lastDigest: string }>();
-    for (const day of daysIn(range)) {
+    for (const day of this.daysHeld(range)) {
       for (const [hour, e] of Object.entries(this.dayIndex(day).hours)) {
         const start = Date.parse(`${hour}:00:00Z`);
         if (start + 3_600_000 > range.fromMs && start < range.toMs) out.set(hour, { count: e.count, lastSeq: e.lastSeq, lastDigest: e.lastDigest });
@@ -480,6 +495,10 @@ function runsOfKind(receipts: readonly Receipt[]): { kind: JournalKind; receipts
   }
   return runs;
 }
+
+const MAX_WALKED_DAYS = 1_000;
+const FIRST_DAY_MS = Date.parse('0000-01-01T00:00:00.000Z');
+const LAST_DAY_END_MS = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** True when a data directory holds a journal. */
 export function hasJournal(dataDir: string): boolean {

@@ -1,5 +1,5 @@
 // Walks the whole receipt chain of a data directory in sequence order and names the first
-// receipt that was changed, removed, reordered or duplicated.
+// receipt that was changed, removed, reordered, duplicated or inserted.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,6 +61,11 @@ function expectedDigestLine(r: JournalReceipt): string {
   return `${r.subject} <${KZ}digest> "${r.digest}" ${graph} .\n`;
 }
 
+/** True when a receipt's digest recomputes from its body and the previous digest, and its digest line is the one it must be. */
+function chainsOn(r: JournalReceipt, prev: string): boolean {
+  return r.digest !== undefined && digestOf(r.bodyLines, prev) === r.digest && r.digestLine === expectedDigestLine(r);
+}
+
 /** The last seq recorded in the data directory's HEAD file, if any. */
 export function readHead(dataDir: string): { seq: number; digest: string } | undefined {
   const path = join(dataDir, 'HEAD');
@@ -88,6 +93,8 @@ export function verifyDataDir(dataDir: string, onProgress?: (receipts: number) =
     message: string,
   ): VerifyReport => ({ ok: false, receipts: count, problem, seq, where: at, message });
 
+  const written = readHead(dataDir);
+  let digestAtHead: string | undefined;
   for (const file of listJournalFiles(dataDir)) {
     // An incomplete receipt at the end of a file is a write a crash interrupted, never acknowledged:
     // the store says so when it opens, and a writer cuts it off. The chain is what comes before it.
@@ -101,6 +108,9 @@ export function verifyDataDir(dataDir: string, onProgress?: (receipts: number) =
     const next = head.rest.next();
     if (!next.done) {
       if (next.value.seq === r.seq) {
+        if (r.seq === expected && !chainsOn(r, prev) && chainsOn(next.value, prev)) {
+          return fail('inserted', r.seq, where(r), `a receipt numbered ${r.seq} with a forged digest stands before the real receipt ${r.seq}: it was inserted`);
+        }
         return fail('duplicated', r.seq, where(next.value), `receipt ${r.seq} appears more than once (again in ${r.file})`);
       }
       if (next.value.seq < r.seq) {
@@ -124,7 +134,7 @@ export function verifyDataDir(dataDir: string, onProgress?: (receipts: number) =
       const range = r.seq - 1 === expected ? `${expected}` : `${expected} to ${r.seq - 1}`;
       return fail('removed', expected, where(r), `receipt ${range} is missing: the chain jumps from ${expected - 1} to ${r.seq}`);
     }
-    if (digestOf(r.bodyLines, prev) !== r.digest || r.digestLine !== expectedDigestLine(r)) {
+    if (!chainsOn(r, prev)) {
       return fail(
         'changed',
         r.seq,
@@ -133,17 +143,27 @@ export function verifyDataDir(dataDir: string, onProgress?: (receipts: number) =
       );
     }
     prev = r.digest;
+    if (r.seq === written?.seq) digestAtHead = r.digest;
     expected++;
     count++;
     if (onProgress !== undefined && count % 100_000 === 0) onProgress(count);
   }
-  const head = readHead(dataDir);
-  if (head !== undefined && head.seq > count) {
+  if (written !== undefined && written.seq > count) {
     return fail(
       'removed',
       count + 1,
       join(dataDir, 'HEAD'),
-      `the chain ends at receipt ${count}, but receipts up to ${head.seq} were written: its tail was cut off`,
+      `the chain ends at receipt ${count}, but receipts up to ${written.seq} were written: its tail was cut off`,
+    );
+  }
+  if (written !== undefined && digestAtHead !== written.digest) {
+    // Every digest recomputes, yet the receipt HEAD names is not the one written: the chain was rebuilt
+    // from some receipt on (one inserted or changed with every later digest forged to follow).
+    return fail(
+      'changed',
+      written.seq,
+      join(dataDir, 'HEAD'),
+      `receipt ${written.seq} is not the receipt that was written: its digest differs from the one HEAD recorded, so the chain was rewritten at or before it`,
     );
   }
   return { ok: true, receipts: count, lastSeq: count, lastDigest: prev };

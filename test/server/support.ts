@@ -30,6 +30,7 @@ export interface TestServerOptions {
   readonly env?: Record<string, string>;
   readonly clock?: Clock;
   readonly adminToken?: string;
+  readonly signalToken?: string;
   readonly options?: Partial<ServerOptions>;
   readonly downstream?: Downstream;
   /** Import the fixture week (2026-W47) into the data directory first. */
@@ -90,6 +91,7 @@ export async function startTestServer(o: TestServerOptions = {}): Promise<TestSe
     gate,
     live,
     ...(o.adminToken !== undefined && { adminToken: o.adminToken }),
+    ...(o.signalToken !== undefined && { signalToken: o.signalToken }),
     ...(o.options !== undefined && { options: o.options }),
   });
   await app.ready();
