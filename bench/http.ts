@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     } finally {
       await server.stop();
     }
-    results.push(await durabilityCost(dataDir, log));
+    results.push(await durabilityCost(log));
     const after = JSON.parse(kaizen(dataDir, ['stats', '--format', 'json'])) as { rawReceipts: number };
     const signals = results.find((r) => r.target === 'POST /signal') as { ok: number } | undefined;
     log(`journal after the run: ${after.rawReceipts - before.rawReceipts} new raw receipts for ${signals?.ok ?? 0} accepted signals (202 only after signal.accepted was fsynced)`);
@@ -168,10 +168,12 @@ async function main(): Promise<void> {
  * --no-durable-acceptance (no acceptance receipt, 202 at once), runs interleaved (issue 9: the
  * cost must stay under 30 %).
  */
-async function durabilityCost(dataDir: string, log: (line: string) => void): Promise<Record<string, unknown>> {
+async function durabilityCost(log: (line: string) => void): Promise<Record<string, unknown>> {
   const signal = TARGETS.find((t) => t.name === 'POST /signal') as Target;
+  // Both on fresh data directories: the same start, the same hour to append to.
+  const durableDir = mkdtempSync(join(tmpdir(), 'kz-bench-http-durable-'));
   const volatileDir = mkdtempSync(join(tmpdir(), 'kz-bench-http-volatile-'));
-  const durable = await startServer(dataDir);
+  const durable = await startServer(durableDir);
   const volatile = await startServer(volatileDir, ['--no-durable-acceptance']);
   const a: Run[] = [];
   const b: Run[] = [];
@@ -183,6 +185,7 @@ async function durabilityCost(dataDir: string, log: (line: string) => void): Pro
   } finally {
     await durable.stop();
     await volatile.stop();
+    rmSync(durableDir, { recursive: true, force: true });
     rmSync(volatileDir, { recursive: true, force: true });
   }
   const da = Math.round(median(a.map((r) => r.reqPerSec)));
