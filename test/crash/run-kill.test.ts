@@ -13,7 +13,7 @@ import { listJournalFiles, readTail } from '../../src/store/journal.js';
 import { kaizenProcess, kaizenRun, kill, killCount, sleep } from './processes.js';
 
 const KILLS = killCount(20);
-const HOURS_PER_RUN = 6;
+const HOURS_PER_RUN = 24;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kz-crash-run-'));
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
@@ -31,7 +31,6 @@ describe(`kaizen run killed ${KILLS} times`, () => {
     const base = Date.parse('2026-11-02T00:00:00Z');
     const acknowledged = new Map<string, { count: number; lastDigest: string }>();
     let killedMidRun = 0;
-    const t0 = Date.now();
     for (let round = 0; round < KILLS; round++) {
       const startMs = base + round * HOURS_PER_RUN * HOUR_MS;
       const child = kaizenProcess(dataDir, [
@@ -41,18 +40,23 @@ describe(`kaizen run killed ${KILLS} times`, () => {
         '--duration',
         `${HOURS_PER_RUN}h`,
         '--rate',
-        '0.5',
+        '0.2',
         '--seed',
         String(round + 1),
         '--progress-every',
         '1',
       ]);
-      const ended = await Promise.race([child.exited.then(() => true), sleep(1500 + ((round * 7919) % 3500)).then(() => false)]);
+      // Kill once a random number of hours are acknowledged, a random moment later: mid-run, in
+      // the middle of an hour's simulation, append or rollup.
+      const ackedBeforeKill = 1 + ((round * 7) % 18);
+      const acked = (): number => [...child.output().stderr.matchAll(/h simulated and journaled/g)].length;
+      let ended = false;
+      while (!ended && acked() < ackedBeforeKill) ended = await Promise.race([child.exited.then(() => true), sleep(5).then(() => false)]);
+      if (!ended) ended = await Promise.race([child.exited.then(() => true), sleep((round * 37) % 300).then(() => false)]);
       if (!ended) {
         await kill(child);
         killedMidRun++;
       }
-      if (process.env.KAIZEN_CRASH_TRACE !== undefined) console.log(`round ${round}: ${Date.now() - t0} ms`);
       const lines = [...child.output().stderr.matchAll(/(\d+)\/\d+ h simulated and journaled/g)];
       const hoursAcked = lines.length === 0 ? 0 : Number(lines[lines.length - 1]![1]);
       const verify = await kaizenRun(dataDir, ['verify']);

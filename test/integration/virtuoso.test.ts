@@ -226,7 +226,7 @@ describe('the SPARQL store on Virtuoso', () => {
     const args = ['--store', 'sparql', '--endpoint', virtuoso.endpoint.replace(/\/sparql$/, '/sparql-auth'), '--graph-prefix', 'urn:kaizen:auth:', 'import', FIXTURE_FILE];
     const good = await withEnv({ KAIZEN_SPARQL_USER: 'dba', KAIZEN_SPARQL_PASSWORD: 'dba' }, args);
     expect(good.stderr).toBe('');
-    expect(good.stdout).toMatch(/^imported 463 events/);
+    expect(good.stdout).toMatch(/^imported 463 new events/);
     const bad = await withEnv({ KAIZEN_SPARQL_USER: 'dba', KAIZEN_SPARQL_PASSWORD: 'wrong' }, args);
     expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(/^error KZN_ENDPOINT_AUTH: the SPARQL endpoint http:\/\/127\.0\.0\.1:\d+\/sparql-auth refused the request \(HTTP 401\)/);
