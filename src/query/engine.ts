@@ -47,7 +47,7 @@ function classifyError(error: unknown): KaizenError {
       hint: 'Add evidence with kaizen import; corrections are new receipts.',
     });
   }
-  if (/parse error|syntax|unexpected|expecting|lexical/i.test(message)) {
+  if (/parse error|syntax|unexpected|expecting|lexical|unknown prefix/i.test(message)) {
     const first = message.split('\n').slice(0, 3).join(' ').replace(/\s+/g, ' ');
     return new KaizenError('KZN_QUERY_SYNTAX', `the SPARQL query cannot be parsed: ${first}`, { cause: error });
   }
