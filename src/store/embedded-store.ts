@@ -7,7 +7,7 @@ import type * as RDF from '@rdfjs/types';
 import { DataFactory, type Quad } from 'n3';
 import { KaizenError } from '../errors.js';
 import type { KaizenEvent } from '../evidence/event.js';
-import { checkSealed, GENESIS_DIGEST, type Receipt, toReceipt } from '../evidence/receipt.js';
+import { GENESIS_DIGEST, type Receipt } from '../evidence/receipt.js';
 import type {
   AppendResult,
   EvidenceStore,
@@ -19,7 +19,8 @@ import type {
   VerifyReport,
 } from '../evidence/store.js';
 import { dayKey, daysIn, hourKey, type TimeRange } from '../evidence/time.js';
-import { hourGraphIri, receiptIri, rollupGraphIri, V } from '../evidence/vocabulary.js';
+import { hourGraphIri, rollupGraphIri, V } from '../evidence/vocabulary.js';
+import { ChainHead } from './chain-head.js';
 import { type DayIndex, readDayIndex, writeDayIndex } from './hour-index.js';
 import { type JournalFile, type JournalKind, listJournalFiles, readTail, scanReceipts } from './journal.js';
 import { JournalWriter, type Placement } from './journal-writer.js';
@@ -39,9 +40,6 @@ export interface EmbeddedStoreOptions {
   readonly onNotice?: (message: string) => void;
 }
 
-/** How many recent event ids a writer remembers to link caused_by across appends. */
-const MAX_REMEMBERED_IDS = 100_000;
-
 /** Opens (and for a writer, locks) a data directory. Nothing is loaded until `load` is called. */
 export function openEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedStore {
   return new EmbeddedStore(options);
@@ -50,7 +48,6 @@ export function openEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedStore 
 export class EmbeddedStore implements EvidenceStore {
   readonly readOnly: boolean;
   readonly dataDir: string;
-  private readonly instance: string;
   private readonly notice: (message: string) => void;
   private readonly lock: DirectoryLock | undefined;
   private readonly writer: JournalWriter | undefined;
@@ -64,27 +61,21 @@ export class EmbeddedStore implements EvidenceStore {
   private dayCache: { day: string; byHour: Map<string, Quad[]> } | undefined;
   private readonly indexes = new Map<string, DayIndex>();
   private readonly dirtyIndexes = new Set<string>();
-  /** Receipt IRIs of recent events with an id, so that a later caused_by becomes prov:wasInformedBy. */
-  private readonly receiptOfEventId = new Map<string, string>();
-  private seq = 0;
-  private digest = GENESIS_DIGEST;
+  private readonly chain: ChainHead;
   private durable = { seq: 0, digest: GENESIS_DIGEST };
   private closed = false;
 
   constructor(options: EmbeddedStoreOptions) {
     this.dataDir = options.dataDir;
     this.readOnly = options.readOnly === true;
-    this.instance = options.instance ?? 'local';
+    this.chain = new ChainHead(options.instance ?? 'local');
     this.notice = options.onNotice ?? (() => undefined);
     if (!this.readOnly) {
       mkdirSync(this.dataDir, { recursive: true });
       this.lock = acquireLock(this.dataDir, (pid) =>
         this.notice(`took over the lock left by process ${Number.isNaN(pid) ? '?' : pid}, which no longer runs`),
       );
-      this.writer = new JournalWriter(this.dataDir, () => {
-        this.seq = this.durable.seq;
-        this.digest = this.durable.digest;
-      });
+      this.writer = new JournalWriter(this.dataDir, () => this.chain.moveTo(this.durable.seq, this.durable.digest));
     }
     try {
       this.checkTails();
@@ -108,12 +99,9 @@ export class EmbeddedStore implements EvidenceStore {
         }
       }
       this.ends.set(file.path, tail.endOfLastReceipt);
-      if (tail.lastSeq > this.seq && tail.lastDigest !== undefined) {
-        this.seq = tail.lastSeq;
-        this.digest = tail.lastDigest;
-      }
+      if (tail.lastSeq > this.chain.seq && tail.lastDigest !== undefined) this.chain.moveTo(tail.lastSeq, tail.lastDigest);
     }
-    this.durable = { seq: this.seq, digest: this.digest };
+    this.durable = { seq: this.chain.seq, digest: this.chain.digest };
   }
 
   private assertWritable(): JournalWriter {
@@ -126,28 +114,12 @@ export class EmbeddedStore implements EvidenceStore {
 
   async appendEvents(events: readonly KaizenEvent[]): Promise<AppendResult> {
     const writer = this.assertWritable();
-    const receipts: Receipt[] = [];
-    for (const event of events) {
-      this.seq++;
-      const informedBy = event.causedBy === undefined ? undefined : this.receiptOfEventId.get(event.causedBy);
-      const r = toReceipt(event, { seq: this.seq, prevDigest: this.digest, instance: this.instance }, informedBy);
-      this.digest = r.digest;
-      if (event.id !== undefined) this.rememberEventId(event.id, r.iri);
-      receipts.push(r);
-    }
-    return this.commit(writer, receipts, 'raw');
+    return this.commit(writer, this.chain.sealEvents(events), 'raw');
   }
 
   async appendReceipts(builders: readonly ReceiptBuilder[]): Promise<AppendResult> {
     const writer = this.assertWritable();
-    const receipts: Receipt[] = [];
-    for (const build of builders) {
-      this.seq++;
-      const r = build(this.seq, receiptIri(this.instance, this.seq), this.digest);
-      this.digest = r.digest;
-      receipts.push(r);
-    }
-    return this.commit(writer, receipts, 'rollup');
+    return this.commit(writer, this.chain.sealBuilt(builders), 'rollup');
   }
 
   /**
@@ -156,25 +128,10 @@ export class EmbeddedStore implements EvidenceStore {
    */
   async appendSealed(receipts: readonly Receipt[]): Promise<AppendResult> {
     const writer = this.assertWritable();
-    const out: Receipt[] = [];
-    for (const r of receipts) {
-      checkSealed(r, this.seq, this.digest);
-      this.seq = r.seq;
-      this.digest = r.digest;
-      out.push(r);
-    }
+    this.chain.follow(receipts);
     // A migrated chain alternates raw and rollup receipts: one commit per run of one kind.
-    for (const run of runsOfKind(out)) await this.commit(writer, run.receipts, run.kind);
-    return { receipts: out };
-  }
-
-  private rememberEventId(id: string, iri: string): void {
-    this.receiptOfEventId.delete(id);
-    this.receiptOfEventId.set(id, iri);
-    if (this.receiptOfEventId.size > MAX_REMEMBERED_IDS) {
-      const oldest = this.receiptOfEventId.keys().next().value;
-      if (oldest !== undefined) this.receiptOfEventId.delete(oldest);
-    }
+    for (const run of runsOfKind(receipts)) await this.commit(writer, run.receipts, run.kind);
+    return { receipts: [...receipts] };
   }
 
   private async commit(writer: JournalWriter, receipts: Receipt[], kind: JournalKind): Promise<AppendResult> {
@@ -446,8 +403,8 @@ export class EmbeddedStore implements EvidenceStore {
       quads,
       days: [...days].sort(),
       journalBytes: bytes,
-      lastSeq: this.seq,
-      lastDigest: this.digest,
+      lastSeq: this.chain.seq,
+      lastDigest: this.chain.digest,
       loadedQuads: this.index.size,
     };
   }
@@ -458,7 +415,7 @@ export class EmbeddedStore implements EvidenceStore {
 
   /** The chain position the next receipt will take. */
   head(): { seq: number; digest: string } {
-    return { seq: this.seq, digest: this.digest };
+    return { seq: this.chain.seq, digest: this.chain.digest };
   }
 
   async close(): Promise<void> {

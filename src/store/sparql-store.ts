@@ -8,7 +8,7 @@ import type * as RDF from '@rdfjs/types';
 import { DataFactory, type Quad } from 'n3';
 import { KaizenError } from '../errors.js';
 import type { KaizenEvent } from '../evidence/event.js';
-import { checkSealed, GENESIS_DIGEST, type Receipt, toReceipt } from '../evidence/receipt.js';
+import { GENESIS_DIGEST, type Receipt, } from '../evidence/receipt.js';
 import type {
   AppendResult,
   EvidenceStore,
@@ -21,6 +21,7 @@ import type {
 } from '../evidence/store.js';
 import type { TimeRange } from '../evidence/time.js';
 import { parseGraphIri, receiptIri } from '../evidence/vocabulary.js';
+import { ChainHead } from './chain-head.js';
 import { acquireLock, type DirectoryLock } from './lock.js';
 import { type Credentials, DEFAULT_RETRY, type RetryPolicy, SparqlHttp } from './sparql/http.js';
 import { readJournal, statsOf, verifyInstance } from './sparql/journal-graph.js';
@@ -53,7 +54,6 @@ export interface SparqlStoreOptions {
   readonly onNotice?: (message: string) => void;
 }
 
-const MAX_REMEMBERED_IDS = 100_000;
 const HOUR_MS = 3_600_000;
 
 /** Opens a store on a server: reads the chain head, re-sends what a previous run spooled. */
@@ -83,9 +83,7 @@ export class SparqlStore implements EvidenceStore {
   private readonly partitions: ServerPartitions;
   /** Hours of this instance that already have a rollup on the server. */
   private rolledUp: Set<string> | undefined;
-  private readonly receiptOfEventId = new Map<string, string>();
-  private seq = 0;
-  private digest = GENESIS_DIGEST;
+  private readonly chain: ChainHead;
   private closed = false;
 
   constructor(options: SparqlStoreOptions) {
@@ -99,6 +97,7 @@ export class SparqlStore implements EvidenceStore {
     this.graphPrefix = options.graphPrefix ?? DEFAULT_GRAPH_PREFIX;
     const instance = options.instance ?? 'local';
     this.own = new InstanceLayout(instance, instancePrefix(this.graphPrefix, instance));
+    this.chain = new ChainHead(instance);
     this.notice = options.onNotice ?? (() => undefined);
     const spool = new Spool(join(this.dataDir, 'spool', `${instance}.jsonl`));
     this.partitions = new ServerPartitions(this.remote, this.own, this.readOnly, () => this.layouts);
@@ -119,12 +118,10 @@ export class SparqlStore implements EvidenceStore {
     }
     await this.readLayouts();
     const head = await this.remoteHead(this.own);
-    this.seq = head.seq;
-    this.digest = head.digest;
+    this.chain.moveTo(head.seq, head.digest);
     const last = this.readOnly ? undefined : this.sender.restore(head.seq);
     if (last !== undefined) {
-      this.seq = last.seq;
-      this.digest = last.digest;
+      this.chain.moveTo(last.seq, last.digest);
       this.notice(`re-sending ${this.sender.unconfirmed} receipts spooled while ${this.endpoint} could not be reached`);
       await this.sender.send([]).catch((error: unknown) => this.notice(error instanceof Error ? error.message : String(error)));
     }
@@ -162,56 +159,26 @@ export class SparqlStore implements EvidenceStore {
 
   async appendEvents(events: readonly KaizenEvent[]): Promise<AppendResult> {
     this.assertWritable();
-    const receipts: Receipt[] = [];
-    for (const event of events) {
-      this.seq++;
-      const informedBy = event.causedBy === undefined ? undefined : this.receiptOfEventId.get(event.causedBy);
-      const r = toReceipt(event, { seq: this.seq, prevDigest: this.digest, instance: this.own.instance }, informedBy);
-      this.digest = r.digest;
-      if (event.id !== undefined) this.rememberEventId(event.id, r.iri);
-      receipts.push(r);
-    }
-    return this.commit(receipts, 'raw');
+    return this.commit(this.chain.sealEvents(events), 'raw');
   }
 
   async appendReceipts(builders: readonly ReceiptBuilder[]): Promise<AppendResult> {
     this.assertWritable();
     this.rolledUp ??= await this.rolledUpHours();
-    const receipts: Receipt[] = [];
-    for (const build of builders) {
-      this.seq++;
-      const r = build(this.seq, receiptIri(this.own.instance, this.seq), this.digest);
-      this.digest = r.digest;
-      receipts.push(r);
-    }
-    return this.commit(receipts, 'rollup');
+    return this.commit(this.chain.sealBuilt(builders), 'rollup');
   }
 
   /** Records receipts sealed elsewhere (kaizen migrate), unchanged, each at the next chain position. */
   async appendSealed(receipts: readonly Receipt[]): Promise<AppendResult> {
     this.assertWritable();
     this.rolledUp ??= await this.rolledUpHours();
-    const items: OutgoingReceipt[] = [];
-    for (const r of receipts) {
-      checkSealed(r, this.seq, this.digest);
-      this.seq = r.seq;
-      this.digest = r.digest;
-      items.push(this.outgoing(r, r.graph.startsWith('urn:kaizen:rollup:') ? 'rollup' : 'raw'));
-    }
+    this.chain.follow(receipts);
+    const items: OutgoingReceipt[] = receipts.map((r) => this.outgoing(r, r.graph.startsWith('urn:kaizen:rollup:') ? 'rollup' : 'raw'));
     await this.sender.send(items);
     receipts.forEach((r, i) => {
       this.partitions.reachAppended(r, items[i]!.kind, items[i]!.serverGraph);
     });
     return { receipts };
-  }
-
-  private rememberEventId(id: string, iri: string): void {
-    this.receiptOfEventId.delete(id);
-    this.receiptOfEventId.set(id, iri);
-    if (this.receiptOfEventId.size > MAX_REMEMBERED_IDS) {
-      const oldest = this.receiptOfEventId.keys().next().value;
-      if (oldest !== undefined) this.receiptOfEventId.delete(oldest);
-    }
   }
 
   private async rolledUpHours(): Promise<Set<string>> {
@@ -294,7 +261,7 @@ export class SparqlStore implements EvidenceStore {
 
   async stats(): Promise<StoreStats> {
     const s = await statsOf(this.remote, this.readOnly ? this.layouts : [this.own]);
-    return { ...s, lastSeq: this.seq, lastDigest: this.digest, loadedQuads: this.partitions.mirror.size };
+    return { ...s, lastSeq: this.chain.seq, lastDigest: this.chain.digest, loadedQuads: this.partitions.mirror.size };
   }
 
   /** Walks every instance's chain on the server, and checks each receipt's quads against its journal lines. */
@@ -314,7 +281,7 @@ export class SparqlStore implements EvidenceStore {
 
   /** The chain position the next receipt will take. */
   head(): { seq: number; digest: string } {
-    return { seq: this.seq, digest: this.digest };
+    return { seq: this.chain.seq, digest: this.chain.digest };
   }
 
   /** Receipts sealed but not yet confirmed by the server (kept in the spool). */
