@@ -82,26 +82,17 @@ export function submitSignal(line: Line, input: unknown, options: SubmitOptions 
   }
   line.counters.accepted += 1;
   if (offer.depth === 1) line.lastQueueProgressMs = line.nowMs;
-  const attributes: Record<string, string | number> = { ...described, queue_depth: offer.depth };
-  if (gate.probe) attributes['probe'] = 1;
   if (line.config.signals.emitAccepted) {
+    const attributes: Record<string, string | number> = { ...described, queue_depth: offer.depth };
+    if (gate.probe) attributes['probe'] = 1;
     // What a restarted server needs to queue the signal again (recovery.ts) or to answer a retry.
     line.inFlight.set(signalId, t0);
     if (signal.timeoutMs !== undefined) attributes['timeout_ms'] = signal.timeoutMs;
     if (signal.latencyMs !== undefined) attributes['latency_ms'] = signal.latencyMs;
     if (options.idempotencyKey !== undefined) attributes['idempotency_key'] = options.idempotencyKey;
     if (options.signalId !== undefined) attributes['client_id'] = 1;
+    line.emitFast({ type: 'signal.accepted', timeMs: Math.floor(t0), component: COMPONENTS.intake, pillar: ACCEPTED_PILLAR, signalId, traceId, spanId, attributes });
   }
-  if (line.config.signals.emitAccepted) line.emitFast({
-    type: 'signal.accepted',
-    timeMs: Math.floor(t0),
-    component: COMPONENTS.intake,
-    pillar: ACCEPTED_PILLAR,
-    signalId,
-    traceId,
-    spanId,
-    attributes,
-  });
   line.pump();
   return { accepted: true, signalId, traceId, queueDepth: line.queue.size };
 }
