@@ -67,3 +67,19 @@ export function eventTypeOfClass(className: string): EventType | undefined {
 export function isPillar(value: string): value is Pillar {
   return (PILLARS as readonly string[]).includes(value);
 }
+
+/**
+ * The bulk classes: receipts written for nearly every signal or on a timer — each signal's
+ * lifecycle (received, accepted, started, completed, rejected) and the worker-load samples, 99 %
+ * of the evidence — none of which a 5-Whys chain takes as a cause. A drill into an incident reads
+ * every other receipt of the hours around it (PartitionRequest.drill): the state changes,
+ * failures, alerts and faults. The day index records where those are.
+ */
+export const BULK_CLASSES: ReadonlySet<string> = new Set([
+  'SignalReceived',
+  'SignalAccepted',
+  'TaskStarted',
+  'TaskCompleted',
+  'SignalRejected',
+  'WorkerLoadSampled',
+]);

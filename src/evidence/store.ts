@@ -10,6 +10,13 @@ export interface PartitionRequest {
   readonly range: TimeRange;
   /** Raw receipts of the days that overlap the range. */
   readonly raw?: boolean;
+  /**
+   * The raw receipts of the hours that overlap the range that a drill-down into an incident
+   * reads: all but the bulk classes (BULK_CLASSES: each signal's lifecycle and the worker-load
+   * samples). A store may load more (all raw receipts), never less. Releasing `raw` releases
+   * these too.
+   */
+  readonly drill?: boolean;
   /** Rollup receipts of the days that overlap the range. */
   readonly rollups?: boolean;
 }
@@ -72,7 +79,10 @@ export interface EvidenceStore {
   release(request: PartitionRequest): void;
   /** Per UTC hour of the range that has raw receipts: how many, and the digest of the last. */
   hourSummaries(range: TimeRange): Promise<Map<string, { count: number; lastSeq: number; lastDigest: string }>>;
-  /** The UTC hour of a raw receipt (loading that hour), or undefined when there is none. */
+  /**
+   * The UTC hour of a raw receipt, or undefined when there is none. The receipt is loaded with
+   * its hour's drill partition, or with the whole hour when it is of a bulk class.
+   */
   locateReceipt(iri: string): Promise<string | undefined>;
   /** Runs a SPARQL query over what is loaded. */
   query(sparql: string, options?: QueryOptions): Promise<QueryResult>;

@@ -38,6 +38,17 @@ export async function analyzeWindow(
   config: HealthConfig = DEFAULT_HEALTH_CONFIG,
 ): Promise<Analysis> {
   const { facts, queries } = await loadWindowFacts(store, window);
+  return analyzeFacts(window, facts, queries, slos, config);
+}
+
+/** Health, SLOs, trends and recommendations from a window's facts (pure). */
+export function analyzeFacts(
+  window: TimeRange,
+  facts: WindowFacts,
+  queries: readonly string[],
+  slos: readonly SloSpec[],
+  config: HealthConfig = DEFAULT_HEALTH_CONFIG,
+): Analysis {
   const health = scoreHealth(facts, config);
   const sloResults = slos.map((s) => evaluateSlo(s, facts));
   const trends = new Map(METRICS.map((m) => [m.name, trendOf(seriesOf(facts.hours, m), m.higherIsBetter)] as const));

@@ -52,7 +52,7 @@ export async function whyOfReceipt(store: EvidenceStore, iri: string): Promise<{
   if (detail.length === 0) throw new KaizenError('KZN_USAGE', `${quoteInput(iri)} is not an event receipt`);
   const problem = toEvent(detail[0]!, iri);
   const range = { fromMs: problem.timeMs - LOOKBACK_MS, toMs: problem.timeMs + 1 };
-  await store.load({ range, raw: true });
+  await store.load({ range, drill: true });
   const events = await stateChangesBetween(store, range);
   return { chain: whyChain(problem, events, LOOKBACK_MS), queries: ['receipt-detail', 'why-columns'] };
 }
@@ -60,7 +60,7 @@ export async function whyOfReceipt(store: EvidenceStore, iri: string): Promise<{
 /** The state-changing events of the raw hours before a time (for a metric's 5-Whys). */
 export async function whyEventsBefore(store: EvidenceStore, atMs: number): Promise<WhyEvent[]> {
   const range = { fromMs: atMs - LOOKBACK_MS, toMs: atMs + 1 };
-  await store.load({ range, raw: true });
+  await store.load({ range, drill: true });
   return stateChangesBetween(store, range);
 }
 
@@ -118,7 +118,7 @@ export async function findAlertReceipt(store: EvidenceStore, alert: string, atMs
   const hourStart = Math.floor(atMs / HOUR_MS) * HOUR_MS;
   for (const fromMs of [hourStart, atMs - 24 * HOUR_MS]) {
     const range = { fromMs, toMs: atMs + 1 };
-    await store.load({ range, raw: true });
+    await store.load({ range, drill: true });
     const found = (await rows(store, 'alert-timeline', { from: ms(range.fromMs), to: ms(range.toMs) })).filter(
       (r) => local(r.type) === 'AlertFired' && r.alert?.value === alert && (component === undefined || r.component?.value === component),
     );

@@ -1,22 +1,17 @@
 // Builds the weekly review from a store: the analysis of the week and the week before from the
 // rollups, then the week's incidents drilled into from the raw hours around them.
 
-import type * as RDF from '@rdfjs/types';
-import { DataFactory } from 'n3';
-import type { Facts } from '../analysis/facts.js';
+import type { EpisodeRowIn, Facts } from '../analysis/facts.js';
 import { hourTally } from '../analysis/slo.js';
 import type { SloSpec } from '../analysis/slo-spec.js';
+import { type WhyChain, type WhyEvent, whyChain } from '../analysis/whys.js';
 import { KaizenError } from '../errors.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import { HOUR_MS, parseWeekInZone, type TimeRange, WEEK_MS } from '../evidence/time.js';
-import { kzLocal, V } from '../evidence/vocabulary.js';
-import { analyzeWindow } from '../query/analyze.js';
-import { loadCatalogue } from '../query/catalogue.js';
+import { type Analysis, analyzeWindow } from '../query/analyze.js';
 import { signalReceipts } from '../query/lifecycle.js';
-import { findAlertReceipt, whyOfReceipt } from '../query/why.js';
+import { findAlertReceipt, LOOKBACK_MS, stateChangesBetween, whyOfReceipt } from '../query/why.js';
 import { type AbandonedSignal, REVIEW_SCHEMA_ID, type ReviewIncident, type ReviewModel, reviewWeek, sloDecision, verdictOf, whysOf } from './model.js';
-
-const { literal } = DataFactory;
 
 /** How many incidents get a 5-Whys chain (each one reads the raw hours around it). */
 export const INCIDENTS_WITH_WHYS = 5;
@@ -26,7 +21,6 @@ export const MAX_INCIDENTS = 10;
 export const MAX_ABANDONED_LISTED = 50;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
-const local = (t: RDF.Term | undefined): string => kzLocal(t?.value);
 
 interface Opening {
   component: string;
@@ -35,36 +29,38 @@ interface Opening {
   receipt: string;
 }
 
-/** The circuit openings of the hours whose rollups show open time, from their raw graphs. */
-async function circuitOpenings(store: EvidenceStore, hours: readonly string[], window: TimeRange): Promise<(Opening & { reopenings: number })[]> {
-  const q = loadCatalogue().get('circuit-timeline');
-  if (q === undefined || hours.length === 0) return [];
+/**
+ * The circuit openings of the week, from the state changes of the drill partitions around its
+ * open hours (the rows circuit-timeline.rq gives, in its order: by time, then receipt).
+ */
+function circuitOpenings(events: readonly WhyEvent[], window: TimeRange): (Opening & { reopenings: number })[] {
   const openings: Opening[] = [];
   const open = new Map<string, Opening>();
-  for (const hour of hours) {
-    const start = Date.parse(`${hour}:00:00Z`);
-    const range = { fromMs: start, toMs: start + HOUR_MS };
-    await store.load({ range, raw: true });
-    const r = await store.query(q.text, {
-      bindings: { from: literal(String(range.fromMs), V.xsdInteger), to: literal(String(range.toMs), V.xsdInteger) },
-    });
-    if (r.kind !== 'bindings') continue;
-    for (const row of r.rows) {
-      const type = local(row.type);
-      const component = row.component?.value ?? '';
-      const t = Date.parse(row.time?.value ?? '');
-      if (type === 'CircuitOpened' && !open.has(component)) {
-        const o = { component, startMs: t, endMs: null, receipt: row.r?.value ?? '' };
-        open.set(component, o);
-        openings.push(o);
-      } else if (type !== 'CircuitOpened' && open.has(component)) {
-        open.get(component)!.endMs = t;
-        open.delete(component);
-      }
+  for (const e of events) {
+    if (!CIRCUIT_CLASSES.has(e.className)) continue;
+    if (e.className === 'CircuitOpened' && !open.has(e.component)) {
+      const o = { component: e.component, startMs: e.timeMs, endMs: null, receipt: e.iri };
+      open.set(e.component, o);
+      openings.push(o);
+    } else if (e.className !== 'CircuitOpened' && open.has(e.component)) {
+      open.get(e.component)!.endMs = e.timeMs;
+      open.delete(e.component);
     }
-    store.release({ range, raw: true });
   }
   return mergeFlapping(openings.filter((o) => o.startMs >= window.fromMs && o.startMs < window.toMs));
+}
+
+const CIRCUIT_CLASSES: ReadonlySet<string> = new Set(['CircuitOpened', 'CircuitHalfOpened', 'CircuitClosed']);
+
+/** Sorted hours (`2026-11-03T10`) as time ranges, consecutive hours joined into one. */
+function hourRuns(hours: readonly string[]): TimeRange[] {
+  const runs: { fromMs: number; toMs: number }[] = [];
+  for (const start of hours.map((h) => Date.parse(`${h}:00:00Z`)).sort((a, b) => a - b)) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last.toMs === start) last.toMs = start + HOUR_MS;
+    else runs.push({ fromMs: start, toMs: start + HOUR_MS });
+  }
+  return runs;
 }
 
 /** Openings of one component less than this apart are one incident (failed half-open probes). */
@@ -115,8 +111,36 @@ export async function buildReview(
   const previous = previousAnalysis === undefined ? null : reviewWeek(prevLabel, previousAnalysis);
 
   const openHours = [...analysis.facts.hours].filter(([, f]) => [...f.circuitOpenSeconds.values()].some((s) => s > 0)).map(([h]) => h);
-  const openings = await circuitOpenings(store, openHours, week.range);
-  const incidents: (ReviewIncident & { _receipt?: string })[] = openings.map((o) => ({
+  // Drilling in reads the drill partitions (no bulk receipts) of the open hours and of the
+  // LOOKBACK_MS before each opening and alert episode, each loaded once and kept until the
+  // incidents are done; one why-columns query reads their state changes.
+  const drilled: TimeRange[] = hourRuns(openHours).map((r) => ({ fromMs: r.fromMs - LOOKBACK_MS, toMs: r.toMs }));
+  for (const e of analysis.facts.episodes) {
+    if (e.startMs >= week.range.fromMs && e.startMs < week.range.toMs) drilled.push({ fromMs: e.startMs - LOOKBACK_MS, toMs: e.startMs + 1 });
+  }
+  try {
+    const queries = new Set(analysis.queries);
+    let events: WhyEvent[] = [];
+    if (drilled.length > 0) {
+      for (const range of drilled) await store.load({ range, drill: true });
+      events = await stateChangesBetween(store, { fromMs: Number.NEGATIVE_INFINITY, toMs: Number.POSITIVE_INFINITY });
+      queries.add('why-columns');
+    }
+    const openings = circuitOpenings(events, week.range);
+    const incidents = incidentsOf(openings, analysis.facts.episodes, week.range);
+    const kept = incidents.slice(0, MAX_INCIDENTS);
+    await explainIncidents(store, kept.slice(0, INCIDENTS_WITH_WHYS), events, drilled, queries);
+    return await finishReview(store, { week, analysis, thisWeek, previous, summaries, kept, queries, slos: options.slos, nowMs: options.nowMs });
+  } finally {
+    for (const range of drilled) store.release({ range, drill: true });
+  }
+}
+
+type DraftIncident = ReviewIncident & { _receipt?: string };
+
+/** The week's incidents: circuit openings, then alert episodes that are not part of one, longest first. */
+function incidentsOf(openings: readonly (Opening & { reopenings: number })[], episodes: readonly EpisodeRowIn[], week: TimeRange): DraftIncident[] {
+  const incidents: DraftIncident[] = openings.map((o) => ({
     kind: 'circuit-opening',
     title: `Circuit open on ${o.component}${o.reopenings > 0 ? ` (reopened ${o.reopenings} time${o.reopenings === 1 ? '' : 's'} after failed probes)` : ''}`,
     component: o.component,
@@ -130,9 +154,9 @@ export async function buildReview(
     conclusion: null,
     receipt: o.receipt,
   }));
-  for (const e of analysis.facts.episodes) {
-    if (e.startMs < week.range.fromMs || e.startMs >= week.range.toMs) continue;
-    const during = openings.find((o) => o.component === e.component && e.startMs >= o.startMs - 60_000 && e.startMs <= (o.endMs ?? week.range.toMs));
+  for (const e of episodes) {
+    if (e.startMs < week.fromMs || e.startMs >= week.toMs) continue;
+    const during = openings.find((o) => o.component === e.component && e.startMs >= o.startMs - 60_000 && e.startMs <= (o.endMs ?? week.toMs));
     if (during !== undefined) continue; // the alert that announced a circuit opening belongs to it
     incidents.push({
       kind: 'alert-episode',
@@ -150,24 +174,74 @@ export async function buildReview(
       _receipt: e.alert,
     });
   }
-  incidents.sort((a, b) => (b.duration_s ?? Number.POSITIVE_INFINITY) - (a.duration_s ?? Number.POSITIVE_INFINITY));
-  const kept = incidents.slice(0, MAX_INCIDENTS);
-  const queries = new Set(analysis.queries);
-  if (openHours.length > 0) queries.add('circuit-timeline');
-  for (const inc of kept.slice(0, INCIDENTS_WITH_WHYS)) {
+  return incidents.sort((a, b) => (b.duration_s ?? Number.POSITIVE_INFINITY) - (a.duration_s ?? Number.POSITIVE_INFINITY));
+}
+
+/**
+ * Gives each incident its 5-Whys chain from the state changes read around the incidents, each
+ * chain drawing on those of the LOOKBACK_MS before its problem, as whyOfReceipt would. An alert
+ * whose firing is not in its hour is looked for further back, the way kaizen why does (the hours
+ * that loads are added to `drilled`).
+ */
+async function explainIncidents(
+  store: EvidenceStore,
+  incidents: readonly DraftIncident[],
+  events: readonly WhyEvent[],
+  drilled: TimeRange[],
+  queries: Set<string>,
+): Promise<void> {
+  for (const inc of incidents) {
     const startMs = Date.parse(inc.start);
-    const receipt = inc.receipt ?? (inc._receipt === undefined ? undefined : await findAlertReceipt(store, inc._receipt, startMs, inc.component));
-    if (inc._receipt !== undefined) queries.add('alert-timeline');
-    if (receipt === undefined) continue;
-    inc.receipt = receipt;
-    const { chain, queries: used } = await whyOfReceipt(store, receipt);
-    for (const q of used) queries.add(q);
+    let receipt = inc.receipt ?? undefined;
+    if (receipt === undefined && inc._receipt !== undefined) {
+      // The last firing of the alert in the incident's hour, up to its start (as findAlertReceipt's first look).
+      const hourStart = Math.floor(startMs / HOUR_MS) * HOUR_MS;
+      receipt = events.findLast(
+        (e) => e.className === 'AlertFired' && e.alert === inc._receipt && e.component === inc.component && e.timeMs >= hourStart && e.timeMs <= startMs,
+      )?.iri;
+    }
+    let chain: WhyChain | undefined;
+    const problem = receipt === undefined ? undefined : events.find((e) => e.iri === receipt);
+    if (problem !== undefined) {
+      const window = events.filter((e) => e.timeMs >= problem.timeMs - LOOKBACK_MS && e.timeMs < problem.timeMs + 1);
+      chain = whyChain(problem, window, LOOKBACK_MS);
+    } else {
+      // Not among the state changes loaded: the way kaizen why finds and explains it.
+      if (receipt === undefined && inc._receipt !== undefined) {
+        receipt = await findAlertReceipt(store, inc._receipt, startMs, inc.component);
+        queries.add('alert-timeline');
+      }
+      if (receipt === undefined) continue;
+      const found = await whyOfReceipt(store, receipt);
+      for (const q of found.queries) queries.add(q);
+      chain = found.chain;
+      drilled.push({ fromMs: found.chain.problem.timeMs - LOOKBACK_MS, toMs: found.chain.problem.timeMs + 1 });
+    }
+    inc.receipt = receipt ?? null;
     Object.assign(inc, whysOf(chain));
     if (chain.rootCause !== null) inc.detected_after_s = Math.max(0, (startMs - chain.rootCause.timeMs) / 1000);
     // An alert that says how long after the fault it fired (its value, in seconds) is taken at its word.
     if (inc.kind === 'alert-episode' && chain.problem.value !== undefined) inc.detected_after_s = chain.problem.value;
-    store.release({ range: { fromMs: startMs - 2 * HOUR_MS, toMs: startMs + HOUR_MS }, raw: true });
   }
+}
+
+/** The rest of the review once the incidents are explained: SLO breaches, evidence, burn-down, abandoned signals. */
+async function finishReview(
+  store: EvidenceStore,
+  r: {
+    week: { label: string; range: TimeRange };
+    analysis: Analysis;
+    thisWeek: ReturnType<typeof reviewWeek>;
+    previous: ReturnType<typeof reviewWeek> | null;
+    summaries: ReadonlyMap<string, { count: number; lastSeq: number; lastDigest: string }>;
+    kept: DraftIncident[];
+    queries: Set<string>;
+    slos: readonly SloSpec[];
+    nowMs: number;
+  },
+): Promise<ReviewModel> {
+  const { week, analysis, thisWeek, previous, summaries, kept, queries } = r;
+  const options = { slos: r.slos, nowMs: r.nowMs };
   for (const s of analysis.slos) {
     if (s.status !== 'breached') continue;
     kept.push({
@@ -230,7 +304,7 @@ async function abandonedSignals(store: EvidenceStore, hours: ReadonlyMap<string,
   for (const [hour, f] of hours) {
     if ((f.counts.get('SignalAbandoned') ?? 0) === 0 || out.length >= MAX_ABANDONED_LISTED) continue;
     const hourRange = { fromMs: Date.parse(`${hour}:00:00Z`), toMs: Date.parse(`${hour}:00:00Z`) + HOUR_MS };
-    await store.load({ range: hourRange, raw: true });
+    await store.load({ range: hourRange, drill: true });
     try {
       for (const r of signalReceipts(store)) {
         if (r.type !== 'SignalAbandoned' || r.t === undefined || r.t < range.fromMs || r.t >= range.toMs) continue;

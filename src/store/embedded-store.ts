@@ -21,12 +21,12 @@ import type {
 import { dayKey, daysIn, hourKey, type TimeRange } from '../evidence/time.js';
 import { hourGraphIri, rollupGraphIri, V } from '../evidence/vocabulary.js';
 import { ChainHead } from './chain-head.js';
-import { type DayIndex, readDayIndex, writeDayIndex } from './hour-index.js';
+import { addRange, BULK_SIGNATURE, type DayIndex, isDrillReceipt, readDayIndex, writeDayIndex } from './hour-index.js';
 import { type JournalFile, type JournalKind, listJournalFiles, readTail, scanReceipts } from './journal.js';
 import { JournalWriter, type Placement } from './journal-writer.js';
 import { acquireLock, type DirectoryLock } from './lock.js';
 import { QuadIndex } from './quad-index.js';
-import { replayFile, replaySegment } from './replay.js';
+import { replayFile, replaySegments } from './replay.js';
 import { verifyDataDir } from './verify.js';
 
 const { namedNode } = DataFactory;
@@ -53,7 +53,7 @@ export class EmbeddedStore implements EvidenceStore {
   private readonly writer: JournalWriter | undefined;
   /** The quads of the loaded partitions. */
   private readonly index = new QuadIndex();
-  /** Loaded partitions: `raw:HOUR` and `rollup:DAY`. */
+  /** Loaded partitions: `raw:HOUR`, `drill:HOUR` (a part of the raw hour) and `rollup:DAY`. */
   private readonly loaded = new Set<string>();
   /** Byte offset of the end of the last whole receipt, per journal file path. */
   private readonly ends = new Map<string, number>();
@@ -143,9 +143,11 @@ export class EmbeddedStore implements EvidenceStore {
     const last = receipts[receipts.length - 1]!;
     if (last.seq > this.durable.seq) this.durable = { seq: last.seq, digest: last.digest };
     receipts.forEach((r, i) => {
-      if (kind === 'raw') this.noteInIndex(r, placements[i]!);
-      const key = kind === 'raw' ? `raw:${hourKey(r.timeMs)}` : `rollup:${r.graph.slice(-13, -3)}`;
-      if (this.loaded.has(key)) this.addReceiptToMemory(r, kind);
+      if (kind === 'raw') {
+        const drill = this.noteInIndex(r, placements[i]!);
+        const hour = hourKey(r.timeMs);
+        if (this.loaded.has(`raw:${hour}`) || (drill && this.loaded.has(`drill:${hour}`))) this.addReceiptToMemory(r, kind);
+      } else if (this.loaded.has(`rollup:${r.graph.slice(-13, -3)}`)) this.addReceiptToMemory(r, kind);
     });
     this.dayCache = undefined;
     return { receipts };
@@ -166,22 +168,25 @@ export class EmbeddedStore implements EvidenceStore {
     return index;
   }
 
-  /** Records a committed raw receipt in its day's index, with the bytes it took in the file. */
-  private noteInIndex(r: Receipt, at: Placement): void {
+  /**
+   * Records a committed raw receipt in its day's index, with the bytes it took in the file;
+   * true when it is a receipt a drill-down reads.
+   */
+  private noteInIndex(r: Receipt, at: Placement): boolean {
     const day = r.graph.slice(-13, -3);
     const index = this.indexForAppend(day);
     this.dirtyIndexes.add(day);
     const hour = r.graph.slice(-13);
-    const e = (index.hours[hour] ??= { count: 0, quads: 0, firstSeq: r.seq, lastSeq: 0, lastDigest: '', segments: [] });
+    const e = (index.hours[hour] ??= { count: 0, quads: 0, firstSeq: r.seq, lastSeq: 0, lastDigest: '', segments: [], drill: [] });
     e.count++;
     e.quads += r.lines.length;
     e.lastSeq = r.seq;
     e.lastDigest = r.digest;
-    const segments = (e.segments ??= []);
-    const lastSegment = segments[segments.length - 1];
-    if (lastSegment !== undefined && lastSegment[1] === at.start) lastSegment[1] = at.end;
-    else segments.push([at.start, at.end]);
+    addRange((e.segments ??= []), at.start, at.end);
+    const drill = isDrillReceipt(r.lines);
+    if (drill) addRange((e.drill ??= []), at.start, at.end);
     index.size = at.end;
+    return drill;
   }
 
   private file(day: string, kind: JournalKind): JournalFile | undefined {
@@ -194,7 +199,7 @@ export class EmbeddedStore implements EvidenceStore {
     if (cached !== undefined) return cached;
     const file = this.file(day, 'raw');
     if (file === undefined) {
-      const empty: DayIndex = { size: 0, hours: {} };
+      const empty: DayIndex = { size: 0, bulk: BULK_SIGNATURE, hours: {} };
       if (!this.readOnly) this.indexes.set(day, empty);
       return empty;
     }
@@ -223,6 +228,7 @@ export class EmbeddedStore implements EvidenceStore {
   async load(request: PartitionRequest): Promise<void> {
     for (const day of this.daysHeld(request.range)) {
       if (request.raw === true) this.loadRawHours(day, request.range);
+      else if (request.drill === true) this.loadDrillHours(day, request.range);
       if (request.rollups === true) this.loadRollups(day);
     }
   }
@@ -233,13 +239,14 @@ export class EmbeddedStore implements EvidenceStore {
       if (request.rollups === true && this.loaded.delete(`rollup:${day}`)) {
         for (let h = 0; h < 24; h++) this.index.dropGraph(rollupGraphIri(`${day}T${String(h).padStart(2, '0')}`));
       }
-      if (request.raw === true) {
+      if (request.raw === true || request.drill === true) {
         for (let h = 0; h < 24; h++) {
           const hour = `${day}T${String(h).padStart(2, '0')}`;
           const start = Date.parse(`${hour}:00:00Z`);
           // Only the hours the range overlaps: the other hours of the day stay loaded.
           if (start + 3_600_000 <= request.range.fromMs || start >= request.range.toMs) continue;
-          if (this.loaded.delete(`raw:${hour}`)) this.index.dropGraph(hourGraphIri(hour));
+          const raw = this.loaded.delete(`raw:${hour}`);
+          if (this.loaded.delete(`drill:${hour}`) || raw) this.index.dropGraph(hourGraphIri(hour));
         }
       }
     }
@@ -263,14 +270,42 @@ export class EmbeddedStore implements EvidenceStore {
     return byHour;
   }
 
-  private loadRawHours(day: string, range: TimeRange): void {
+  /** The hours of a day that overlap a range and are not loaded whole. */
+  private hoursToLoad(day: string, range: TimeRange): string[] {
     const wanted: string[] = [];
     for (let h = 0; h < 24; h++) {
       const hour = `${day}T${String(h).padStart(2, '0')}`;
       const start = Date.parse(`${hour}:00:00Z`);
       if (start + 3_600_000 > range.fromMs && start < range.toMs && !this.loaded.has(`raw:${hour}`)) wanted.push(hour);
     }
+    return wanted;
+  }
+
+  /**
+   * Loads the drill partitions of a day's hours: the receipts the index records as not of the
+   * bulk classes, read by their byte ranges. Without those ranges in the index, the whole hours are loaded.
+   */
+  private loadDrillHours(day: string, range: TimeRange): void {
+    const wanted = this.hoursToLoad(day, range).filter((hour) => !this.loaded.has(`drill:${hour}`));
     if (wanted.length === 0) return;
+    const index = this.dayIndex(day);
+    const file = this.file(day, 'raw');
+    if (!wanted.every((h) => index.hours[h] === undefined || index.hours[h]!.drill !== undefined)) {
+      this.loadRawHours(day, range);
+      return;
+    }
+    for (const hour of wanted) {
+      const ranges = index.hours[hour]?.drill ?? [];
+      if (ranges.length > 0 && file !== undefined) this.index.addQuads(replaySegments(file.path, ranges));
+      this.loaded.add(`drill:${hour}`);
+    }
+  }
+
+  private loadRawHours(day: string, range: TimeRange): void {
+    const wanted = this.hoursToLoad(day, range);
+    if (wanted.length === 0) return;
+    // A drill partition is part of its hour: dropped, then loaded again with the rest.
+    for (const hour of wanted) if (this.loaded.delete(`drill:${hour}`)) this.index.dropGraph(hourGraphIri(hour));
     // Hours the index knows to be empty need no parsing (a live writer loads its hour first).
     const index = this.dayIndex(day);
     if (wanted.every((hour) => index.hours[hour] === undefined)) {
@@ -281,7 +316,8 @@ export class EmbeddedStore implements EvidenceStore {
     const file = this.file(day, 'raw');
     if (file !== undefined && this.dayCache?.day !== day && wanted.every((h) => index.hours[h] === undefined || index.hours[h]!.segments !== undefined)) {
       for (const hour of wanted) {
-        for (const [start, end] of index.hours[hour]?.segments ?? []) this.index.addQuads(replaySegment(file.path, start, end));
+        const ranges = index.hours[hour]?.segments ?? [];
+        if (ranges.length > 0) this.index.addQuads(replaySegments(file.path, ranges));
         this.loaded.add(`raw:${hour}`);
       }
       return;
@@ -340,9 +376,12 @@ export class EmbeddedStore implements EvidenceStore {
       for (const [hour, e] of Object.entries(this.dayIndex(file.day).hours)) {
         if (seq < e.firstSeq || seq > e.lastSeq) continue;
         const range = { fromMs: Date.parse(`${hour}:00:00Z`), toMs: Date.parse(`${hour}:00:00Z`) + 3_600_000 };
+        const found = (): boolean => this.index.getQuads(namedNode(iri), null, null, namedNode(hourGraphIri(hour))).length > 0;
+        // Most receipts asked about are state changes: the drill partition first, then the whole hour.
+        await this.load({ range, drill: true });
+        if (found()) return hour;
         await this.load({ range, raw: true });
-        const found = this.index.getQuads(namedNode(iri), null, null, namedNode(hourGraphIri(hour))).length > 0;
-        if (found) return hour;
+        if (found()) return hour;
       }
     }
     return undefined;

@@ -60,7 +60,8 @@ export class ServerPartitions {
 
   async load(request: PartitionRequest): Promise<void> {
     for (const day of daysIn(request.range)) {
-      if (request.raw === true) {
+      // The server holds every raw graph: a drill reads the whole hours, which is allowed (never less).
+      if (request.raw === true || request.drill === true) {
         for (const hour of hoursOf(day, request.range)) {
           const key = `raw:${hour}`;
           if (this.loaded.has(key)) continue;
@@ -108,7 +109,7 @@ export class ServerPartitions {
       if (request.rollups === true && this.loaded.delete(`rollup:${day}`)) {
         for (let h = 0; h < 24; h++) this.mirror.dropGraph(`urn:kaizen:rollup:${day}T${String(h).padStart(2, '0')}`);
       }
-      if (request.raw === true) {
+      if (request.raw === true || request.drill === true) {
         for (const hour of hoursOf(day, request.range)) {
           if (this.loaded.delete(`raw:${hour}`)) this.mirror.dropGraph(`urn:kaizen:hour:${hour}`);
         }
