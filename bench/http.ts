@@ -55,7 +55,7 @@ function kaizen(dataDir: string, args: string[]): string {
 /** Starts `kaizen serve` on a free port (on CPU 0 when pinned) and resolves with its address. */
 function startServer(dataDir: string, extra: readonly string[] = []): Promise<{ url: string; stop: () => Promise<void> }> {
   const argv = [CLI, '--data', dataDir, 'serve', '--port', '0', '--log-level', 'warn', ...extra];
-  const child = pinned ? spawn('taskset', ['-c', '0', process.execPath, '--max-semi-space-size=64', ...argv]) : spawn(process.execPath, argv);
+  const child = pinned ? spawn('taskset', ['-c', '0', process.execPath, '--max-semi-space-size=64', '--always-sparkplug', ...argv]) : spawn(process.execPath, argv);
   let stderr = '';
   return new Promise((resolve, reject) => {
     child.stderr.on('data', (b: Buffer) => {

@@ -132,7 +132,7 @@ await reader.close();
 // 4. kaizen review in a fresh process, the rollups present.
 const review = (dataDir: string, file: string): { ms: number; rss: number; status: number | null } => {
   const r0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '--max-semi-space-size=64', CLI, '--data', dataDir, 'review', '--week', isoWeekOf(startMs).label, '--out', file], {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '--max-semi-space-size=64', '--always-sparkplug', CLI, '--data', dataDir, 'review', '--week', isoWeekOf(startMs).label, '--out', file], {
     encoding: 'utf8',
   });
   return { ms: performance.now() - r0, rss: Number(r.stderr.trim().split('\n').pop()) * 1024, status: r.status };
@@ -143,15 +143,17 @@ const reviewRss = Math.max(...reviews.map((r) => r.rss));
 console.log(`kaizen review (fresh process, rollups present), median of 3: ${s(reviewMs)}, peak RSS ${(reviewRss / 2 ** 30).toFixed(2)} GiB, exit ${reviews.map((r) => r.status).join(' ')}`);
 Object.assign(out, { reviewMs, reviewRssBytes: reviewRss, reviewHead: readFileSync(join(dir, 'review.md'), 'utf8').split('\n').slice(0, 8) });
 
-// 5. Cold: the same week without its rollups (a copy of the raw journal), rolled up from raw
-// through SPARQL by kaizen rollup, then reviewed.
+// 5. Cold: the same week without its rollups (a copy of the raw journal and its day index),
+// rolled up from raw through SPARQL by kaizen rollup, then reviewed.
 if (!process.argv.includes('--no-cold')) {
   const cold = join(ROOT, 'bench/results/work-pipeline-cold');
   rmSync(cold, { recursive: true, force: true });
   mkdirSync(join(cold, 'journal'), { recursive: true });
   for (const f of readdirSync(join(dir, 'journal'))) if (!f.includes('.rollup.')) copyFileSync(join(dir, 'journal', f), join(cold, 'journal', f));
+  mkdirSync(join(cold, 'index'));
+  for (const f of readdirSync(join(dir, 'index'))) copyFileSync(join(dir, 'index', f), join(cold, 'index', f));
   t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '--max-semi-space-size=64', CLI, '--data', cold, 'rollup', '--week', isoWeekOf(startMs).label], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '--max-semi-space-size=64', '--always-sparkplug', CLI, '--data', cold, 'rollup', '--week', isoWeekOf(startMs).label], { encoding: 'utf8' });
   const rollupMs = performance.now() - t0;
   const rollupRss = Number(r.stderr.trim().split('\n').pop()) * 1024;
   const after = review(cold, join(cold, 'review.md'));

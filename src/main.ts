@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env -S node --max-semi-space-size=64 --always-sparkplug
 
 // The composition root: runs the kaizen CLI in this process with the real outside world.
 

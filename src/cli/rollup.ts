@@ -15,7 +15,7 @@ export async function runRollup(deps: CliDeps, opts: WindowOptions & { rebuild?:
       onProgress: progressPrinter(deps, 'rolling up'),
     });
     deps.stdout(
-      `rolled up ${report.built.length} hours; ${report.fresh} were up to date${report.open > 0 ? `; ${report.open} still open` : ''}\n`,
+      `rolled up ${report.built.length} hours; ${report.fresh} were up to date${report.open > 0 ? `; ${report.open} still open` : ''}${report.workers > 0 ? `; ${report.workers} worker threads queried the raw hours` : ''}\n`,
     );
   } finally {
     await store.close();

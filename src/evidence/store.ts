@@ -66,6 +66,15 @@ export type VerifyReport =
       readonly message: string;
     };
 
+/** Queries running over raw hours beside the caller. */
+export interface RawHourQueries {
+  /** How many worker threads run the queries. */
+  readonly workers: number;
+  /** Each query's rows (variable → value) for one of the hours asked for. */
+  rowsOf(hour: string): Promise<Record<string, string>[][]>;
+  close(): Promise<void>;
+}
+
 /** Where evidence lives. Every implementation keeps evidence append-only. */
 export interface EvidenceStore {
   readonly readOnly: boolean;
@@ -84,6 +93,12 @@ export interface EvidenceStore {
    * its hour's drill partition, or with the whole hour when it is of a bulk class.
    */
   locateReceipt(iri: string): Promise<string | undefined>;
+  /**
+   * Optional: runs SELECT queries over raw hours, each with ?g bound to the hour's graph, in
+   * worker threads beside the caller (rolling up many hours from raw). Undefined where the store
+   * cannot; the caller then loads and queries each hour itself.
+   */
+  queryRawHoursInParallel?(hours: readonly string[], queries: readonly string[]): RawHourQueries | undefined;
   /** Runs a SPARQL query over what is loaded. */
   query(sparql: string, options?: QueryOptions): Promise<QueryResult>;
   /** Quads of what is loaded that match the pattern (null = any). */

@@ -4,7 +4,7 @@
 import type * as RDF from '@rdfjs/types';
 import { DataFactory } from 'n3';
 import { KaizenError } from '../errors.js';
-import type { HourFolds } from '../evidence/hour-folds.js';
+import type { FoldedHour, HourFolds } from '../evidence/hour-folds.js';
 import {
   type AlertEpisode,
   type CircuitState,
@@ -41,12 +41,14 @@ export interface RollupReport {
   readonly built: readonly string[];
   /** Of the built hours, how many came from rows gathered at append time (the rest: SPARQL). */
   readonly folded: number;
+  /** How many worker threads queried the hours that went through SPARQL (0: this thread did). */
+  readonly workers: number;
   readonly fresh: number;
   readonly open: number;
 }
 
-const local = (t: RDF.Term | undefined): string => kzLocal(t?.value);
-const num = (t: RDF.Term | undefined): number | undefined => (t === undefined ? undefined : Number(t.value));
+const _local = (t: RDF.Term | undefined): string => kzLocal(t?.value);
+const _num = (t: RDF.Term | undefined): number | undefined => (t === undefined ? undefined : Number(t.value));
 
 function rowsOf(result: QueryResult, name: string): readonly Record<string, RDF.Term>[] {
   if (result.kind !== 'bindings') throw new KaizenError('KZN_QUERY_FAILED', `the query ${name} must be a SELECT`);
@@ -86,33 +88,36 @@ function rollupSource(store: EvidenceStore, hour: string): { count: number; dige
   return count === undefined || digest === undefined ? undefined : { count: Number(count), digest };
 }
 
-/** Runs the rollup queries over one loaded raw hour and returns the rows, typed. */
-async function queryHour(
-  store: EvidenceStore,
-  queries: RollupQueries,
-  hour: string,
-): Promise<{ stats: StatsRow[]; histogramRows: HistogramRow[]; transitions: Transition[] }> {
-  const bindings = { g: namedNode(hourGraphIri(hour)) };
-  const columns = await store.query(queries.columns.text, { bindings });
-  const transitions = await store.query(queries.transitions.text, { bindings });
-  const folded = foldColumns(
-    rowsOf(columns, queries.columns.name).map((r) => ({
-      receipt: r.r?.value ?? '',
-      predicate: r.p?.value ?? '',
-      value: r.o?.value ?? '',
-    })),
-  );
+type HourRows = { stats: StatsRow[]; histogramRows: HistogramRow[]; transitions: Transition[] };
+
+/** The rows of rollup-columns and rollup-transitions (variable → value), typed and folded. */
+function hourRows(columns: readonly Record<string, string | undefined>[], transitions: readonly Record<string, string | undefined>[]): HourRows {
+  const folded = foldColumns(columns.map((r) => ({ receipt: r.r ?? '', predicate: r.p ?? '', value: r.o ?? '' })));
   return {
     ...folded,
-    transitions: rowsOf(transitions, queries.transitions.name).map((r) => ({
-      className: local(r.type),
-      component: r.component?.value ?? '',
-      timeMs: num(r.t) ?? 0,
-      ...(r.alert !== undefined && { alert: r.alert.value }),
-      ...(r.severity !== undefined && { severity: r.severity.value }),
+    transitions: transitions.map((r) => ({
+      className: kzLocal(r.type),
+      component: r.component ?? '',
+      timeMs: r.t === undefined ? 0 : Number(r.t),
+      ...(r.alert !== undefined && { alert: r.alert }),
+      ...(r.severity !== undefined && { severity: r.severity }),
     })),
   };
 }
+
+const values = (rows: readonly Record<string, RDF.Term>[]): Record<string, string>[] =>
+  rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, t]) => [k, t.value])));
+
+/** Runs the rollup queries over one loaded raw hour and returns the rows, typed. */
+async function queryHour(store: EvidenceStore, queries: RollupQueries, hour: string): Promise<HourRows> {
+  const bindings = { g: namedNode(hourGraphIri(hour)) };
+  const columns = await store.query(queries.columns.text, { bindings });
+  const transitions = await store.query(queries.transitions.text, { bindings });
+  return hourRows(values(rowsOf(columns, queries.columns.name)), values(rowsOf(transitions, queries.transitions.name)));
+}
+
+/** From this many hours to roll up through SPARQL on, the store's workers query them (when it has any). */
+export const PARALLEL_MIN_HOURS = 4;
 
 interface RollupQueries {
   readonly columns: NamedQuery;
@@ -161,30 +166,47 @@ export async function ensureRollups(store: EvidenceStore, range: TimeRange, opti
   let folded = 0;
   let carry: RollupCarry | undefined;
   let prevHour: string | undefined;
+  // Hours whose receipts this writer gathered as it appended fold those; the others go through SPARQL,
+  // many of them in the store's worker threads, as many as there are cores.
+  const gatheredOf = new Map<string, FoldedHour>();
   for (const hour of stale) {
-    // The state at the start of the hour is what the rollup of the hour before left open.
-    const previous = new Date(hourStartMs(hour) - HOUR_MS).toISOString().slice(0, 13);
-    if (prevHour !== previous || carry === undefined) carry = carryOfRollup(store, previous) ?? latestCarryBefore(store, hour);
     const src = sources.get(hour)!;
     const gathered = options.folds?.take(hour);
-    let rows: { stats: StatsRow[]; histogramRows: HistogramRow[]; transitions: Transition[] };
-    if (gathered !== undefined && gathered.count === src.count && gathered.lastDigest === src.lastDigest) {
-      rows = { ...foldColumns(gathered.columns), transitions: gathered.transitions };
-      folded++;
-    } else {
-      const hourRange = { fromMs: hourStartMs(hour), toMs: hourStartMs(hour) + HOUR_MS };
-      await store.load({ range: hourRange, raw: true });
-      rows = await queryHour(store, queries, hour);
-      store.release({ range: hourRange, raw: true });
-    }
-    const summary = summariseHour({ hour, sourceCount: src.count, sourceDigest: src.lastDigest, carry, ...rows });
-    await store.appendReceipts([(seq, iri, prev) => rollupReceipt(summary, seq, iri, prev)]);
-    carry = summary.carryOut;
-    prevHour = hour;
-    built.push(hour);
-    options.onProgress?.(built.length, stale.length, hour);
+    if (gathered !== undefined && gathered.count === src.count && gathered.lastDigest === src.lastDigest) gatheredOf.set(hour, gathered);
   }
-  return { built, folded, fresh, open };
+  const viaSparql = stale.filter((h) => !gatheredOf.has(h));
+  const parallel = viaSparql.length >= PARALLEL_MIN_HOURS ? store.queryRawHoursInParallel?.(viaSparql, [queries.columns.text, queries.transitions.text]) : undefined;
+  try {
+    for (const hour of stale) {
+      // The state at the start of the hour is what the rollup of the hour before left open.
+      const previous = new Date(hourStartMs(hour) - HOUR_MS).toISOString().slice(0, 13);
+      if (prevHour !== previous || carry === undefined) carry = carryOfRollup(store, previous) ?? latestCarryBefore(store, hour);
+      const src = sources.get(hour)!;
+      const gathered = gatheredOf.get(hour);
+      let rows: HourRows;
+      if (gathered !== undefined) {
+        rows = { ...foldColumns(gathered.columns), transitions: gathered.transitions };
+        folded++;
+      } else if (parallel !== undefined) {
+        const [columns, transitions] = await parallel.rowsOf(hour);
+        rows = hourRows(columns ?? [], transitions ?? []);
+      } else {
+        const hourRange = { fromMs: hourStartMs(hour), toMs: hourStartMs(hour) + HOUR_MS };
+        await store.load({ range: hourRange, raw: true });
+        rows = await queryHour(store, queries, hour);
+        store.release({ range: hourRange, raw: true });
+      }
+      const summary = summariseHour({ hour, sourceCount: src.count, sourceDigest: src.lastDigest, carry, ...rows });
+      await store.appendReceipts([(seq, iri, prev) => rollupReceipt(summary, seq, iri, prev)]);
+      carry = summary.carryOut;
+      prevHour = hour;
+      built.push(hour);
+      options.onProgress?.(built.length, stale.length, hour);
+    }
+  } finally {
+    await parallel?.close();
+  }
+  return { built, folded, fresh, open, workers: parallel?.workers ?? 0 };
 }
 
 /** The carry of the latest loaded rollup in the 24 hours before an hour, or none. */

@@ -14,6 +14,7 @@ import type {
   PartitionRequest,
   QueryOptions,
   QueryResult,
+  RawHourQueries,
   ReceiptBuilder,
   StoreStats,
   VerifyReport,
@@ -22,6 +23,7 @@ import { dayKey, daysIn, hourKey, type TimeRange } from '../evidence/time.js';
 import { hourGraphIri, rollupGraphIri, V } from '../evidence/vocabulary.js';
 import { ChainHead } from './chain-head.js';
 import { addRange, BULK_SIGNATURE, type DayIndex, isDrillReceipt, readDayIndex, writeDayIndex } from './hour-index.js';
+import { HourPool } from './hour-pool.js';
 import { type JournalFile, type JournalKind, listJournalFiles, readTail, scanReceipts } from './journal.js';
 import { JournalWriter, type Placement } from './journal-writer.js';
 import { acquireLock, type DirectoryLock } from './lock.js';
@@ -385,6 +387,28 @@ export class EmbeddedStore implements EvidenceStore {
       }
     }
     return undefined;
+  }
+
+  /** Two worker threads (one per core) query the hours from their byte ranges in the day files. */
+  queryRawHoursInParallel(hours: readonly string[], queries: readonly string[]): RawHourQueries | undefined {
+    const jobs: { hour: string; path: string; ranges: [number, number][] }[] = [];
+    const files = new Map(listJournalFiles(this.dataDir).filter((f) => f.kind === 'raw').map((f) => [f.day, f.path]));
+    for (const hour of hours) {
+      const path = files.get(hour.slice(0, 10));
+      const entry = this.dayIndex(hour.slice(0, 10)).hours[hour];
+      if (path === undefined || entry?.segments === undefined) return undefined;
+      jobs.push({ hour, path, ranges: entry.segments });
+    }
+    const pool = HourPool.create(2);
+    if (pool === undefined) return undefined;
+    const answers = new Map(jobs.map((j) => [j.hour, pool.run({ ...j, queries })]));
+    // Each answer is awaited by rowsOf in turn; one that fails before its turn must not go unhandled.
+    for (const a of answers.values()) a.catch(() => undefined);
+    return {
+      workers: pool.size,
+      rowsOf: (hour) => answers.get(hour) ?? Promise.reject(new KaizenError('KZN_QUERY_FAILED', `the hour ${hour} was not handed to the workers`)),
+      close: () => pool.close(),
+    };
   }
 
   async query(sparql: string, options?: QueryOptions): Promise<QueryResult> {

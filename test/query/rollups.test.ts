@@ -288,7 +288,7 @@ describe('rollups', () => {
     it('build nothing, and rebuild every closed hour when asked to', async () => {
       const { store } = copyOfWeek(false);
       const again = await ensureRollups(store, WEEK_RANGE, { nowMs: AFTER_THE_WEEK });
-      expect(again).toEqual({ built: [], folded: 0, fresh: firstReport.built.length, open: 0 });
+      expect(again).toEqual({ built: [], folded: 0, fresh: firstReport.built.length, open: 0, workers: 0 });
       const rebuilt = await ensureRollups(store, { fromMs: Date.UTC(2026, 10, 17), toMs: Date.UTC(2026, 10, 18) }, { nowMs: AFTER_THE_WEEK, rebuild: true });
       expect(rebuilt.built).toEqual(firstReport.built.filter((h) => h.startsWith('2026-11-17')));
       await store.close();
@@ -301,7 +301,7 @@ describe('rollups', () => {
       const store = openEmbeddedStore({ dataDir });
       await store.appendEvents([event({ time: '2026-11-17T10:05:00.000Z' }), event({ time: '2026-11-17T11:05:00.000Z' })]);
       const report = await ensureRollups(store, WEEK_RANGE, { nowMs: Date.UTC(2026, 10, 17, 11, 30) });
-      expect(report).toEqual({ built: ['2026-11-17T10'], folded: 0, fresh: 0, open: 1 });
+      expect(report).toEqual({ built: ['2026-11-17T10'], folded: 0, fresh: 0, open: 1, workers: 0 });
       await store.close();
     });
   });
