@@ -95,10 +95,11 @@ export interface EvidenceStore {
   locateReceipt(iri: string): Promise<string | undefined>;
   /**
    * Optional: runs SELECT queries over raw hours, each with ?g bound to the hour's graph, in
-   * worker threads beside the caller (rolling up many hours from raw). Undefined where the store
+   * worker threads beside the caller (rolling up many hours from raw). `predicates`, when given,
+   * are all the queries read: the store may load only their quads. Undefined where the store
    * cannot; the caller then loads and queries each hour itself.
    */
-  queryRawHoursInParallel?(hours: readonly string[], queries: readonly string[]): RawHourQueries | undefined;
+  queryRawHoursInParallel?(hours: readonly string[], queries: readonly string[], predicates?: readonly string[]): RawHourQueries | undefined;
   /** Runs a SPARQL query over what is loaded. */
   query(sparql: string, options?: QueryOptions): Promise<QueryResult>;
   /** Quads of what is loaded that match the pattern (null = any). */

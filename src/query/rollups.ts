@@ -116,6 +116,12 @@ async function queryHour(store: EvidenceStore, queries: RollupQueries, hour: str
   return hourRows(values(rowsOf(columns, queries.columns.name)), values(rowsOf(transitions, queries.transitions.name)));
 }
 
+/**
+ * Every predicate rollup-columns.rq and rollup-transitions.rq read (a worker loads only these);
+ * test/integration/rollup-workers.test.ts holds the rollups equal to those of whole hours.
+ */
+export const ROLLUP_PREDICATES: readonly string[] = [V.type, V.pillar, V.component, V.worker, V.value, V.bucket, V.epochMs, V.alert, V.severity].map((p) => p.value);
+
 /** From this many hours to roll up through SPARQL on, the store's workers query them (when it has any). */
 export const PARALLEL_MIN_HOURS = 4;
 
@@ -175,7 +181,7 @@ export async function ensureRollups(store: EvidenceStore, range: TimeRange, opti
     if (gathered !== undefined && gathered.count === src.count && gathered.lastDigest === src.lastDigest) gatheredOf.set(hour, gathered);
   }
   const viaSparql = stale.filter((h) => !gatheredOf.has(h));
-  const parallel = viaSparql.length >= PARALLEL_MIN_HOURS ? store.queryRawHoursInParallel?.(viaSparql, [queries.columns.text, queries.transitions.text]) : undefined;
+  const parallel = viaSparql.length >= PARALLEL_MIN_HOURS ? store.queryRawHoursInParallel?.(viaSparql, [queries.columns.text, queries.transitions.text], ROLLUP_PREDICATES) : undefined;
   try {
     for (const hour of stale) {
       // The state at the start of the hour is what the rollup of the hour before left open.

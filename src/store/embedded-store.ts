@@ -390,7 +390,7 @@ export class EmbeddedStore implements EvidenceStore {
   }
 
   /** Two worker threads (one per core) query the hours from their byte ranges in the day files. */
-  queryRawHoursInParallel(hours: readonly string[], queries: readonly string[]): RawHourQueries | undefined {
+  queryRawHoursInParallel(hours: readonly string[], queries: readonly string[], predicates?: readonly string[]): RawHourQueries | undefined {
     const jobs: { hour: string; path: string; ranges: [number, number][] }[] = [];
     const files = new Map(listJournalFiles(this.dataDir).filter((f) => f.kind === 'raw').map((f) => [f.day, f.path]));
     for (const hour of hours) {
@@ -401,7 +401,7 @@ export class EmbeddedStore implements EvidenceStore {
     }
     const pool = HourPool.create(2);
     if (pool === undefined) return undefined;
-    const answers = new Map(jobs.map((j) => [j.hour, pool.run({ ...j, queries })]));
+    const answers = new Map(jobs.map((j) => [j.hour, pool.run({ ...j, queries, ...(predicates !== undefined && { predicates }) })]));
     // Each answer is awaited by rowsOf in turn; one that fails before its turn must not go unhandled.
     for (const a of answers.values()) a.catch(() => undefined);
     return {

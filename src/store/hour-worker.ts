@@ -17,6 +17,8 @@ export interface HourJob {
   readonly path: string;
   readonly ranges: readonly [number, number][];
   readonly queries: readonly string[];
+  /** When given, only the quads of these predicates (IRIs) are loaded: all the queries read. */
+  readonly predicates?: readonly string[];
 }
 
 /** The rows of each query (variable → value), or the error that stopped the job. */
@@ -27,7 +29,8 @@ export type HourAnswer =
 async function answer(job: HourJob): Promise<HourAnswer> {
   try {
     const index = new QuadIndex();
-    if (job.ranges.length > 0) index.addQuads(replaySegments(job.path, job.ranges));
+    const only = job.predicates === undefined ? undefined : new Set(job.predicates.map((p) => `<${p}>`));
+    if (job.ranges.length > 0) index.addQuads(replaySegments(job.path, job.ranges, only));
     const bindings = { g: DataFactory.namedNode(hourGraphIri(job.hour)) };
     const results: Record<string, string>[][] = [];
     for (const text of job.queries) {
