@@ -56,6 +56,9 @@ const SLICE_MS = 5 * 60_000;
 /** How many slices the simulation may run ahead of the journal (two hours). */
 const MAX_SLICES_AHEAD = 24;
 
+/** How many appends may wait for their commit at once. */
+const MAX_APPENDS_UNDER_WAY = 3;
+
 /** A slice of simulated time: its events in time order and, when it ends an hour, that hour. */
 interface Slice {
   readonly events: KaizenEvent[];
@@ -136,13 +139,19 @@ export async function simulateInto(store: EvidenceStore, o: RunOptions): Promise
     for (let h = 0; h < hours; h++) {
       // Folded in chain order as each append is durable; nothing of an append is kept after that.
       let folded: Promise<void> = Promise.resolve();
+      const unfolded: Promise<void>[] = [];
       let slice: Slice;
       do {
         slice = await queue.take();
         for (let i = 0; i < slice.events.length; i += 5000) {
+          // Receipts waiting for a slow disk are kept in memory, and the collector copies them
+          // over and over: past a few appends under way, the next waits for the oldest.
+          while (unfolded.length >= MAX_APPENDS_UNDER_WAY) await unfolded.shift();
           const appended = store.appendEvents(slice.events.slice(i, i + 5000));
           appended.catch(() => undefined); // the first failure is thrown below; later ones are its echo
           folded = folded.then(async () => folds?.add((await appended).receipts));
+          folded.catch(() => undefined); // awaited below or by the next append; a failure stops the loop at the first
+          unfolded.push(folded);
         }
         receipts += slice.events.length;
       } while (slice.ends === undefined);

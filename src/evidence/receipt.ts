@@ -1,14 +1,14 @@
 // Event → receipt: the quads of one evidence receipt, sealed with a SHA-256 digest chained to the
 // previous receipt's.
 
-import * as crypto from 'node:crypto';
 import { DataFactory, type NamedNode, type Quad, type Quad_Object, Writer } from 'n3';
 import { KaizenError } from '../errors.js';
 import type { KaizenEvent } from './event.js';
 import { eventTypeInfo, eventTypeOfClass, isPillar } from './event-types.js';
-import { bucketOf } from './histogram.js';
+import { attributesJson, type Datatype, type Field, type FieldSink, visitEventFields } from './receipt-fields.js';
+import { NEEDS_ESCAPE, type SealedText, sealEventText, sha256Hex } from './receipt-text.js';
 import { hourKey } from './time.js';
-import { classNode, hourGraphIri, KZ, pillarNode, receiptIri, V } from './vocabulary.js';
+import { hourGraphIri, KZ, receiptIri, V } from './vocabulary.js';
 
 const { namedNode, literal, quad } = DataFactory;
 
@@ -24,7 +24,7 @@ export interface Receipt {
   readonly digest: string;
   readonly quads: readonly Quad[];
   readonly lines: readonly string[];
-  /** Its lines joined, when it was built as one text (a receipt sealed by toReceipt). */
+  /** Its lines joined, when it was sealed here from an event (one string rather than many). */
   readonly text?: string;
   /** The event it records, when it was sealed from one here. */
   readonly event?: KaizenEvent;
@@ -76,111 +76,6 @@ export function sealReceipt(
   const digestQuad = quad(namedNode(iri), V.digest, literal(digest), namedNode(graph));
   lines.push(quadLine(digestQuad));
   return { iri, graph, seq, timeMs, digest, quads: [...body, digestQuad], lines };
-}
-
-/** A predicate of a receipt body, with its N-Quads text (`<iri> `) written once. */
-interface Field {
-  readonly node: NamedNode;
-  readonly text: string;
-}
-
-const field = (node: NamedNode): Field => ({ node, text: `<${node.value}> ` });
-
-/**
- * The body predicates of an event receipt. visitEventFields visits them in the order their lines
- * sort in (`<http://www.w3.org/1999/…#type>`, then `<http://www.w3.org/ns/prov#…>`, then
- * `<https://w3id.org/kaizen/ns#…>` by local name; every line of a receipt starts with the same
- * subject and no predicate occurs twice), so that a receipt's lines need no sort for its digest.
- */
-const F = {
-  type: field(V.type),
-  atTime: field(V.atTime),
-  wasInformedBy: field(V.wasInformedBy),
-  alert: field(V.alert),
-  attributes: field(V.attributes),
-  bucket: field(V.bucket),
-  causedBy: field(V.causedBy),
-  component: field(V.component),
-  day: field(V.day),
-  epochMs: field(V.epochMs),
-  eventId: field(V.eventId),
-  hour: field(V.hour),
-  pillar: field(V.pillar),
-  reason: field(V.reason),
-  seq: field(V.seq),
-  severity: field(V.severity),
-  signal: field(V.signal),
-  span: field(V.span),
-  trace: field(V.trace),
-  unit: field(V.unit),
-  value: field(V.value),
-  worker: field(V.worker),
-} as const;
-
-/** A datatype, with the N-Quads text that closes a literal of it (`"^^<iri>`). */
-interface Datatype {
-  readonly node: NamedNode;
-  readonly close: string;
-}
-
-const datatype = (node: NamedNode): Datatype => ({ node, close: `"^^<${node.value}>` });
-const INTEGER = datatype(V.xsdInteger);
-const DOUBLE = datatype(V.xsdDouble);
-const DATE_TIME = datatype(V.xsdDateTime);
-const JSON_TYPE = datatype(V.json);
-
-/** Receives the fields of a receipt body, one (predicate, object) at a time. */
-interface FieldSink {
-  /** An IRI object. */
-  iri(f: Field, value: string): void;
-  /** A plain string literal, whatever characters it holds. */
-  string(f: Field, value: string): void;
-  /**
-   * A literal whose text needs no escaping (a number as String() writes it, a time, an hour or
-   * day key), typed unless `type` is undefined.
-   */
-  plain(f: Field, value: string, type: Datatype | undefined): void;
-  /** The attributes, as their JSON with keys sorted (an rdf:JSON literal). */
-  attributes(f: Field, attributes: Readonly<Record<string, string | number>>): void;
-}
-
-/**
- * The fields of an event's receipt body (all but the digest), in the order their lines sort in.
- * `informedBy` is the IRI of the receipt of the event named in `causedBy`, when the caller could
- * resolve it. This one list feeds the journal lines, the quads and the fields of a receipt.
- */
-function visitEventFields(event: KaizenEvent, seq: number, informedBy: string | undefined, sink: FieldSink): void {
-  const info = eventTypeInfo(event.type);
-  const hour = hourKey(event.timeMs);
-  sink.iri(F.type, classNode(info.className).value);
-  sink.plain(F.atTime, new Date(event.timeMs).toISOString(), DATE_TIME);
-  if (informedBy !== undefined) sink.iri(F.wasInformedBy, informedBy);
-  if (event.alert !== undefined) sink.string(F.alert, event.alert);
-  if (event.attributes !== undefined) sink.attributes(F.attributes, event.attributes);
-  if (event.value !== undefined && info.latency === true) sink.plain(F.bucket, String(bucketOf(event.value)), INTEGER);
-  if (event.causedBy !== undefined) sink.string(F.causedBy, event.causedBy);
-  sink.string(F.component, event.component);
-  sink.plain(F.day, hour.slice(0, 10), undefined);
-  sink.plain(F.epochMs, String(event.timeMs), INTEGER);
-  if (event.id !== undefined) sink.string(F.eventId, event.id);
-  sink.plain(F.hour, hour, undefined);
-  sink.iri(F.pillar, pillarNode(event.pillar).value);
-  if (event.reason !== undefined) sink.string(F.reason, event.reason);
-  sink.plain(F.seq, String(seq), INTEGER);
-  if (event.severity !== undefined) sink.string(F.severity, event.severity);
-  if (event.signalId !== undefined) sink.string(F.signal, event.signalId);
-  if (event.spanId !== undefined) sink.string(F.span, event.spanId);
-  if (event.traceId !== undefined) sink.string(F.trace, event.traceId);
-  if (event.value !== undefined) {
-    if (event.unit !== undefined) sink.string(F.unit, event.unit);
-    sink.plain(F.value, String(event.value), DOUBLE);
-  }
-  if (event.worker !== undefined) sink.string(F.worker, event.worker);
-}
-
-/** The attributes as JSON, keys sorted (as the receipt holds them). */
-function attributesJson(attributes: Readonly<Record<string, string | number>>): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : 1))));
 }
 
 /**
@@ -250,132 +145,6 @@ class ValueSink implements FieldSink {
   }
 }
 
-/**
- * N3's test for a character that N-Quads output escapes. A term without one is written as is,
- * so the journal lines of a receipt are put together directly from its fields (about four times
- * faster than building the terms and writing them); any term with one goes through N3's Writer.
- * test/evidence/receipt-lines.test.ts holds both ways equal.
- */
-const NEEDS_ESCAPE = /[^ !#-[\]-~\u0080-\uFFFD]/;
-
-/** The same test, leaving out `"` and `\` (which N3 escapes as `\"` and `\\`): JSON attributes have them. */
-const NEEDS_OTHER_ESCAPE = /[^ -~\u0080-\uFFFD]/;
-
-/**
- * A string that JSON.stringify writes between its quotes unchanged and N-Quads leaves alone: no
- * quote, backslash or control character, no DEL, U+FFFE or U+FFFF, no surrogate.
- */
-const NOT_JSON_SAFE = /[^ !#-[\]-~\u0080-\uD7FF\uE000-\uFFFD]/;
-
-/** The term as N-Quads writes it between quotes, or undefined when N3's Writer must escape it. */
-function quotable(value: string): string | undefined {
-  if (!NEEDS_ESCAPE.test(value)) return value;
-  return NEEDS_OTHER_ESCAPE.test(value) ? undefined : value.replace(/["\\]/g, '\\$&');
-}
-
-/** `\"key\":` per attribute key seen (keys repeat from event to event), for keys that are JSON-safe. */
-const keyText = new Map<string, string>();
-
-/**
- * The attributes' JSON (keys sorted, as attributesJson writes it) escaped for an N-Quads literal,
- * put together without JSON.stringify and a second escaping pass when every key and string value
- * is JSON-safe and no key is an array index (which a JSON object would put first); otherwise
- * undefined. Equal to quotable(attributesJson(a)) whenever it is defined (receipt-lines.test.ts).
- */
-function attributesText(attributes: Readonly<Record<string, string | number>>): string | undefined {
-  let keys = Object.keys(attributes);
-  for (let i = 1; i < keys.length; i++) {
-    if (!((keys[i - 1] as string) < (keys[i] as string))) {
-      keys = keys.sort();
-      break;
-    }
-  }
-  let out = '{';
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    let kt = keyText.get(key);
-    if (kt === undefined) {
-      const first = key.charCodeAt(0);
-      if (NOT_JSON_SAFE.test(key) || (first >= 48 && first <= 57)) return undefined;
-      kt = `\\"${key}\\":`;
-      if (keyText.size < 10_000) keyText.set(key, kt);
-    }
-    const v = attributes[key];
-    let vt: string;
-    if (typeof v === 'number') vt = Number.isFinite(v) ? String(v) : 'null';
-    else if (typeof v === 'string' && !NOT_JSON_SAFE.test(v)) vt = `\\"${v}\\"`;
-    else return undefined;
-    out += i === 0 ? kt + vt : `,${kt}${vt}`;
-  }
-  return `${out}}`;
-}
-
-/**
- * Writes the N-Quads lines of one receipt body into one string, directly where it can (see
- * NEEDS_ESCAPE) and through N3's Writer where a term must be escaped. One instance serves every
- * receipt in turn (`begin`, the fields, `text`).
- */
-class LineSink implements FieldSink {
-  #iri = '';
-  #graph = '';
-  #head = '';
-  #tail = '';
-  #direct = true;
-  #text = '';
-
-  /** Starts a receipt: its subject and graph, and the text its lines follow (`prefix`). */
-  begin(iri: string, graph: string, direct: boolean, prefix: string): void {
-    this.#iri = iri;
-    this.#graph = graph;
-    this.#head = `<${iri}> `;
-    this.#tail = ` <${graph}> .\n`;
-    this.#direct = direct;
-    this.#text = prefix;
-  }
-
-  /** The prefix and the lines written since `begin`. */
-  get text(): string {
-    return this.#text;
-  }
-
-  #viaWriter(f: Field, o: Quad_Object): void {
-    this.#text += writer.quadToString(namedNode(this.#iri), f.node, o, namedNode(this.#graph));
-  }
-
-  iri(f: Field, value: string): void {
-    if (this.#direct && !NEEDS_ESCAPE.test(value)) this.#text += `${this.#head}${f.text}<${value}>${this.#tail}`;
-    else this.#viaWriter(f, namedNode(value));
-  }
-
-  string(f: Field, value: string): void {
-    const quoted = this.#direct ? quotable(value) : undefined;
-    if (quoted !== undefined) this.#text += `${this.#head}${f.text}"${quoted}"${this.#tail}`;
-    else this.#viaWriter(f, literal(value));
-  }
-
-  plain(f: Field, value: string, type: Datatype | undefined): void {
-    if (!this.#direct) this.#viaWriter(f, type === undefined ? literal(value) : literal(value, type.node));
-    else if (type === undefined) this.#text += `${this.#head}${f.text}"${value}"${this.#tail}`;
-    else this.#text += `${this.#head}${f.text}"${value}${type.close}${this.#tail}`;
-  }
-
-  attributes(f: Field, attributes: Readonly<Record<string, string | number>>): void {
-    const text = this.#direct ? attributesText(attributes) : undefined;
-    if (text !== undefined) {
-      this.#text += `${this.#head}${f.text}"${text}${JSON_TYPE.close}${this.#tail}`;
-      return;
-    }
-    const json = attributesJson(attributes);
-    const quoted = this.#direct ? quotable(json) : undefined;
-    if (quoted !== undefined) this.#text += `${this.#head}${f.text}"${quoted}${JSON_TYPE.close}${this.#tail}`;
-    else this.#viaWriter(f, literal(json, V.json));
-  }
-}
-
-/** SHA-256 in hex of a string's UTF-8: one call where Node has crypto.hash (20.12 and later). */
-const sha256Hex: (text: string) => string =
-  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
-
 /** A journal text's lines, each with its newline. */
 function splitLines(text: string): string[] {
   const lines: string[] = [];
@@ -388,12 +157,10 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
-const DIGEST = field(V.digest);
-
 /**
- * The receipt of an event, sealed here: its journal text is written at once; its lines, quads and
- * fields are derived from its event when something asks for them (a loaded partition, an export),
- * since a writer that only journals never does.
+ * The receipt of an event, sealed here: its journal text is written at once; its lines, quads
+ * and fields are derived when something asks for them (a loaded partition, an export), since a
+ * writer that only journals never does.
  */
 class EventReceipt implements Receipt {
   readonly iri: string;
@@ -406,13 +173,13 @@ class EventReceipt implements Receipt {
   readonly #informedBy: string | undefined;
   #quads: Quad[] | undefined;
 
-  constructor(event: KaizenEvent, iri: string, graph: string, seq: number, digest: string, text: string, informedBy: string | undefined) {
+  constructor(event: KaizenEvent, iri: string, graph: string, seq: number, informedBy: string | undefined, sealed: SealedText) {
     this.iri = iri;
     this.graph = graph;
     this.seq = seq;
     this.timeMs = event.timeMs;
-    this.digest = digest;
-    this.text = text;
+    this.digest = sealed.digest;
+    this.text = sealed.text;
     this.event = event;
     this.#informedBy = informedBy;
   }
@@ -434,38 +201,28 @@ class EventReceipt implements Receipt {
   }
 }
 
-const lineSink = new LineSink();
-
-/** Whether the last instance id and hour graph seen can be written without escaping (both repeat). */
-const plainText = { instance: '', instanceDirect: true, hour: '', graph: '', graphDirect: true };
+/** The last instance id and hour seen (both repeat from receipt to receipt), and whether they need escaping. */
+const lastSeen = { instance: '', instanceDirect: true, hour: '', graph: '', graphDirect: true };
 
 /**
- * Builds the sealed receipt of an event at the given chain position. Its body lines are written
- * in sorted order after the previous digest, so that the text hashed for the digest (digestOf) is
- * the text written, with no sort and no join.
+ * Builds the sealed receipt of an event at the given chain position (sealEventText writes its
+ * journal text and digest).
  */
 export function toReceipt(event: KaizenEvent, at: ChainPosition, informedBy?: string): Receipt {
   const hour = hourKey(event.timeMs);
-  if (hour !== plainText.hour) {
-    plainText.hour = hour;
-    plainText.graph = hourGraphIri(hour);
-    plainText.graphDirect = !NEEDS_ESCAPE.test(plainText.graph);
+  if (hour !== lastSeen.hour) {
+    lastSeen.hour = hour;
+    lastSeen.graph = hourGraphIri(hour);
+    lastSeen.graphDirect = !NEEDS_ESCAPE.test(lastSeen.graph);
   }
-  if (at.instance !== plainText.instance) {
-    plainText.instance = at.instance;
-    plainText.instanceDirect = !NEEDS_ESCAPE.test(at.instance);
+  if (at.instance !== lastSeen.instance) {
+    lastSeen.instance = at.instance;
+    lastSeen.instanceDirect = !NEEDS_ESCAPE.test(at.instance);
   }
-  const { graph } = plainText;
+  const { graph } = lastSeen;
   const iri = receiptIri(at.instance, at.seq);
-  const direct = plainText.graphDirect && plainText.instanceDirect;
-  const prefix = `${at.prevDigest}\n`;
-  lineSink.begin(iri, graph, direct, prefix);
-  visitEventFields(event, at.seq, informedBy, lineSink);
-  const hashed = lineSink.text;
-  const digest = sha256Hex(hashed);
-  lineSink.begin(iri, graph, direct, hashed.slice(prefix.length));
-  lineSink.plain(DIGEST, digest, undefined);
-  return new EventReceipt(event, iri, graph, at.seq, digest, lineSink.text, informedBy);
+  const sealed = sealEventText(event, at.seq, informedBy, iri, graph, lastSeen.graphDirect && lastSeen.instanceDirect, at.prevDigest);
+  return new EventReceipt(event, iri, graph, at.seq, informedBy, sealed);
 }
 
 /**
