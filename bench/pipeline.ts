@@ -1,5 +1,5 @@
 // Benchmarks of the pipeline, the analyzer and the weekly review, each against a baseline measured
-// in the same run: `node --expose-gc dist/bench/pipeline.js [--days 7] [--rate 1]`.
+// in the same run: `node --expose-gc dist/bench/pipeline.js [--days 7] [--rate 1] [--only-pipeline]`.
 //   1. the pipeline with a no-op evidence sink (simulation only) against the same run journaled
 //      with each hour rolled up (kaizen run), on the default week;
 //   2. the full analysis of that week from its rollups (SPARQL) against a hand-written scan of the
@@ -64,6 +64,11 @@ console.log(
   `pipeline, journaled:    ${run.summary.signals} signals, ${run.receipts} receipts, ${run.rollups} rollups in ${s(runMs)} = ${Math.round(run.summary.signals / (runMs / 1000))} signals/s (${((bareMs / runMs) * 100).toFixed(0)} % of the no-op run's rate); peak RSS ${(rss / 2 ** 30).toFixed(2)} GiB`,
 );
 Object.assign(out, { signals: run.summary.signals, receipts: run.receipts, bareMs, runMs, peakRssBytes: rss });
+if (process.argv.includes('--only-pipeline')) {
+  // Part 1 alone: while tuning the write path, the analysis and the review are not wanted.
+  console.log(JSON.stringify(out));
+  process.exit(0);
+}
 
 // 2. Full analysis from the rollups, end to end (a fresh reader: load the week's rollups, then
 // every figure), through SPARQL against the hand-written scan of the same rollups (the same rows,

@@ -1,14 +1,14 @@
 // Event → receipt: the quads of one evidence receipt, sealed with a SHA-256 digest chained to the
 // previous receipt's.
 
-import { createHash } from 'node:crypto';
 import { DataFactory, type NamedNode, type Quad, type Quad_Object, Writer } from 'n3';
 import { KaizenError } from '../errors.js';
 import type { KaizenEvent } from './event.js';
 import { eventTypeInfo, eventTypeOfClass, isPillar } from './event-types.js';
-import { bucketOf } from './histogram.js';
-import { dayKey, hourKey } from './time.js';
-import { classNode, hourGraphIri, KZ, pillarNode, receiptIri, V } from './vocabulary.js';
+import { attributesJson, type Datatype, type Field, type FieldSink, visitEventFields } from './receipt-fields.js';
+import { NEEDS_ESCAPE, type SealedText, sealEventText, sha256Hex } from './receipt-text.js';
+import { hourKey } from './time.js';
+import { hourGraphIri, KZ, receiptIri, V } from './vocabulary.js';
 
 const { namedNode, literal, quad } = DataFactory;
 
@@ -24,6 +24,10 @@ export interface Receipt {
   readonly digest: string;
   readonly quads: readonly Quad[];
   readonly lines: readonly string[];
+  /** Its lines joined, when it was sealed here from an event (one string rather than many). */
+  readonly text?: string;
+  /** The event it records, when it was sealed from one here. */
+  readonly event?: KaizenEvent;
   /** The body fields (predicate IRI, object value) without building quads, when the receipt can. */
   readonly fields?: (visit: (predicate: string, value: string) => void) => void;
 }
@@ -47,7 +51,7 @@ export function quadLine(q: Quad): string {
  * (all but its digest line), sorted, so that the order quads were written in does not matter.
  */
 export function digestOf(bodyLines: readonly string[], prevDigest: string): string {
-  return createHash('sha256').update(`${prevDigest}\n${[...bodyLines].sort().join('')}`).digest('hex');
+  return sha256Hex(`${prevDigest}\n${[...bodyLines].sort().join('')}`);
 }
 
 /** Refuses a sealed receipt that does not continue the chain at (seq, digest). */
@@ -74,132 +78,151 @@ export function sealReceipt(
   return { iri, graph, seq, timeMs, digest, quads: [...body, digestQuad], lines };
 }
 
-/** How a field's object is written: an IRI, a plain string, or a literal of a datatype. */
-type ObjectKind = 'iri' | 'string' | NamedNode;
-
-/** Receives the fields of a receipt body, one (predicate, object) at a time. */
-type FieldVisitor = (predicate: NamedNode, value: string, kind: ObjectKind) => void;
-
-/**
- * The fields of an event's receipt body (all but the digest), in the order they are written.
- * `informedBy` is the IRI of the receipt of the event named in `causedBy`, when the caller could
- * resolve it. This one list feeds both the journal lines and the quads of a receipt.
- */
-function visitEventFields(event: KaizenEvent, seq: number, informedBy: string | undefined, visit: FieldVisitor): void {
-  const hour = hourKey(event.timeMs);
-  const info = eventTypeInfo(event.type);
-  visit(V.type, classNode(info.className).value, 'iri');
-  visit(V.seq, String(seq), V.xsdInteger);
-  visit(V.atTime, new Date(event.timeMs).toISOString(), V.xsdDateTime);
-  visit(V.epochMs, String(event.timeMs), V.xsdInteger);
-  visit(V.hour, hour, 'string');
-  visit(V.day, dayKey(event.timeMs), 'string');
-  visit(V.pillar, pillarNode(event.pillar).value, 'iri');
-  visit(V.component, event.component, 'string');
-  const str = (p: NamedNode, v: string | undefined): void => {
-    if (v !== undefined) visit(p, v, 'string');
-  };
-  if (event.value !== undefined) {
-    visit(V.value, String(event.value), V.xsdDouble);
-    str(V.unit, event.unit);
-    if (info.latency === true) visit(V.bucket, String(bucketOf(event.value)), V.xsdInteger);
-  }
-  str(V.eventId, event.id);
-  str(V.signal, event.signalId);
-  str(V.trace, event.traceId);
-  str(V.span, event.spanId);
-  str(V.worker, event.worker);
-  str(V.alert, event.alert);
-  str(V.severity, event.severity);
-  str(V.reason, event.reason);
-  str(V.causedBy, event.causedBy);
-  if (informedBy !== undefined) visit(V.wasInformedBy, informedBy, 'iri');
-  if (event.attributes !== undefined) {
-    const sorted = Object.fromEntries(Object.entries(event.attributes).sort(([a], [b]) => (a < b ? -1 : 1)));
-    visit(V.attributes, JSON.stringify(sorted), V.json);
-  }
-}
-
-function objectTerm(value: string, kind: ObjectKind): Quad_Object {
-  return kind === 'iri' ? namedNode(value) : kind === 'string' ? literal(value) : literal(value, kind);
-}
-
 /**
  * The body quads of an event's receipt (without the digest). `informedBy` is the IRI of the
  * receipt of the event named in `causedBy`, when the caller could resolve it.
  */
 export function eventQuads(event: KaizenEvent, iri: string, seq: number, informedBy?: string): Quad[] {
-  const s = namedNode(iri);
-  const g = namedNode(hourGraphIri(hourKey(event.timeMs)));
-  const out: Quad[] = [];
-  visitEventFields(event, seq, informedBy, (p, value, kind) => out.push(quad(s, p, objectTerm(value, kind), g)));
-  return out;
+  const sink = new QuadSink(iri, hourGraphIri(hourKey(event.timeMs)));
+  visitEventFields(event, seq, informedBy, sink);
+  return sink.quads;
+}
+
+/** Collects the quads of a receipt body. */
+class QuadSink implements FieldSink {
+  readonly quads: Quad[] = [];
+  readonly #s: NamedNode;
+  readonly #g: NamedNode;
+
+  constructor(iri: string, graph: string) {
+    this.#s = namedNode(iri);
+    this.#g = namedNode(graph);
+  }
+
+  #add(f: Field, o: Quad_Object): void {
+    this.quads.push(quad(this.#s, f.node, o, this.#g));
+  }
+
+  iri(f: Field, value: string): void {
+    this.#add(f, namedNode(value));
+  }
+
+  string(f: Field, value: string): void {
+    this.#add(f, literal(value));
+  }
+
+  plain(f: Field, value: string, type: Datatype | undefined): void {
+    this.#add(f, type === undefined ? literal(value) : literal(value, type.node));
+  }
+
+  attributes(f: Field, attributes: Readonly<Record<string, string | number>>): void {
+    this.#add(f, literal(attributesJson(attributes), V.json));
+  }
+}
+
+/** Hands each field to a (predicate IRI, object value) visitor. */
+class ValueSink implements FieldSink {
+  readonly #visit: (predicate: string, value: string) => void;
+
+  constructor(visit: (predicate: string, value: string) => void) {
+    this.#visit = visit;
+  }
+
+  iri(f: Field, value: string): void {
+    this.#visit(f.node.value, value);
+  }
+
+  string(f: Field, value: string): void {
+    this.#visit(f.node.value, value);
+  }
+
+  plain(f: Field, value: string): void {
+    this.#visit(f.node.value, value);
+  }
+
+  attributes(f: Field, attributes: Readonly<Record<string, string | number>>): void {
+    this.#visit(f.node.value, attributesJson(attributes));
+  }
+}
+
+/** A journal text's lines, each with its newline. */
+function splitLines(text: string): string[] {
+  const lines: string[] = [];
+  for (let from = 0; from < text.length; ) {
+    const nl = text.indexOf('\n', from);
+    const end = nl < 0 ? text.length : nl + 1;
+    lines.push(text.slice(from, end));
+    from = end;
+  }
+  return lines;
 }
 
 /**
- * N3's test for a character that N-Quads output escapes. A term without one is written as is,
- * so the journal lines of a receipt are put together directly from its fields (about four times
- * faster than building the terms and writing them); any term with one goes through N3's Writer.
- * test/evidence/receipt-lines.test.ts holds both ways equal.
+ * The receipt of an event, sealed here: its journal text is written at once; its lines, quads
+ * and fields are derived when something asks for them (a loaded partition, an export), since a
+ * writer that only journals never does.
  */
-const NEEDS_ESCAPE = /[^ !#-[\]-~\u0080-\uFFFD]/;
+class EventReceipt implements Receipt {
+  readonly iri: string;
+  readonly graph: string;
+  readonly seq: number;
+  readonly timeMs: number;
+  readonly digest: string;
+  readonly text: string;
+  readonly event: KaizenEvent;
+  readonly #informedBy: string | undefined;
+  #quads: Quad[] | undefined;
 
-/** The same test, leaving out `"` and `\` (which N3 escapes as `\"` and `\\`): JSON attributes have them. */
-const NEEDS_OTHER_ESCAPE = /[^ -~\u0080-\uFFFD]/;
+  constructor(event: KaizenEvent, iri: string, graph: string, seq: number, informedBy: string | undefined, sealed: SealedText) {
+    this.iri = iri;
+    this.graph = graph;
+    this.seq = seq;
+    this.timeMs = event.timeMs;
+    this.digest = sealed.digest;
+    this.text = sealed.text;
+    this.event = event;
+    this.#informedBy = informedBy;
+  }
 
-/** The term as N-Quads writes it between quotes, or undefined when N3's Writer must escape it. */
-function quotable(value: string): string | undefined {
-  if (!NEEDS_ESCAPE.test(value)) return value;
-  return NEEDS_OTHER_ESCAPE.test(value) ? undefined : value.replace(/["\\]/g, '\\$&');
-}
+  get lines(): string[] {
+    return splitLines(this.text);
+  }
 
-/** `<predicate> ` per vocabulary term, written once. */
-const predicateText = new Map<string, string>();
-
-/** Writes the N-Quads lines of one receipt (its subject and graph fixed), directly when it can. */
-function lineWriter(iri: string, graph: string): (p: NamedNode, value: string, kind: ObjectKind) => string {
-  const direct = !NEEDS_ESCAPE.test(iri) && !NEEDS_ESCAPE.test(graph);
-  const head = `<${iri}> `;
-  const tail = ` <${graph}> .\n`;
-  return (p, value, kind) => {
-    const quoted = direct && kind !== 'iri' ? quotable(value) : undefined;
-    if (direct && (kind === 'iri' ? !NEEDS_ESCAPE.test(value) : quoted !== undefined)) {
-      let pt = predicateText.get(p.value);
-      if (pt === undefined) predicateText.set(p.value, (pt = `<${p.value}> `));
-      const o = kind === 'iri' ? `<${value}>` : kind === 'string' ? `"${quoted}"` : `"${quoted}"^^<${kind.value}>`;
-      return head + pt + o + tail;
+  get quads(): Quad[] {
+    if (this.#quads === undefined) {
+      this.#quads = eventQuads(this.event, this.iri, this.seq, this.#informedBy);
+      this.#quads.push(quad(namedNode(this.iri), V.digest, literal(this.digest), namedNode(this.graph)));
     }
-    return writer.quadToString(namedNode(iri), p, objectTerm(value, kind), namedNode(graph));
-  };
+    return this.#quads;
+  }
+
+  fields(visit: (predicate: string, value: string) => void): void {
+    visitEventFields(this.event, this.seq, this.#informedBy, new ValueSink(visit));
+  }
 }
+
+/** The last instance id and hour seen (both repeat from receipt to receipt), and whether they need escaping. */
+const lastSeen = { instance: '', instanceDirect: true, hour: '', graph: '', graphDirect: true };
 
 /**
- * Builds the sealed receipt of an event at the given chain position. Its journal lines are
- * written at once; its quads only when something asks for them (a loaded partition, an export),
- * since a writer that only journals never does.
+ * Builds the sealed receipt of an event at the given chain position (sealEventText writes its
+ * journal text and digest).
  */
 export function toReceipt(event: KaizenEvent, at: ChainPosition, informedBy?: string): Receipt {
+  const hour = hourKey(event.timeMs);
+  if (hour !== lastSeen.hour) {
+    lastSeen.hour = hour;
+    lastSeen.graph = hourGraphIri(hour);
+    lastSeen.graphDirect = !NEEDS_ESCAPE.test(lastSeen.graph);
+  }
+  if (at.instance !== lastSeen.instance) {
+    lastSeen.instance = at.instance;
+    lastSeen.instanceDirect = !NEEDS_ESCAPE.test(at.instance);
+  }
+  const { graph } = lastSeen;
   const iri = receiptIri(at.instance, at.seq);
-  const graph = hourGraphIri(hourKey(event.timeMs));
-  const line = lineWriter(iri, graph);
-  const lines: string[] = [];
-  visitEventFields(event, at.seq, informedBy, (p, value, kind) => lines.push(line(p, value, kind)));
-  const digest = digestOf(lines, at.prevDigest);
-  lines.push(line(V.digest, digest, 'string'));
-  let quads: Quad[] | undefined;
-  return {
-    iri,
-    graph,
-    seq: at.seq,
-    timeMs: event.timeMs,
-    digest,
-    lines,
-    get quads(): Quad[] {
-      quads ??= [...eventQuads(event, iri, at.seq, informedBy), quad(namedNode(iri), V.digest, literal(digest), namedNode(graph))];
-      return quads;
-    },
-    fields: (visit) => visitEventFields(event, at.seq, informedBy, (p, value) => visit(p.value, value)),
-  };
+  const sealed = sealEventText(event, at.seq, informedBy, iri, graph, lastSeen.graphDirect && lastSeen.instanceDirect, at.prevDigest);
+  return new EventReceipt(event, iri, graph, at.seq, informedBy, sealed);
 }
 
 /**

@@ -80,7 +80,8 @@ export interface ColumnRow {
   readonly value: string;
 }
 
-interface ReceiptColumns {
+/** The columns of one receipt that its hour's stats and histogram rows are folded from. */
+export interface ReceiptColumns {
   className?: string;
   pillar?: string;
   component?: string;
@@ -89,12 +90,55 @@ interface ReceiptColumns {
   bucket?: number;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /**
- * Folds the column rows of an hour into the stats rows (per class, pillar, component and worker:
- * count, and count, sum, min and max of values) and the histogram rows (per class and
- * component: count per bucket).
+ * The stats rows (per class, pillar, component and worker: count, and count, sum, min and max of
+ * values) and histogram rows (per class and component: count per bucket) of an hour, folded one
+ * receipt at a time in sequence order: the rows' order and the sums' rounding depend on it.
  */
-export function foldColumns(rows: readonly ColumnRow[]): { stats: StatsRow[]; histogramRows: HistogramRow[] } {
+export class ColumnFold {
+  readonly #stats = new Map<string, Mutable<StatsRow>>();
+  readonly #histograms = new Map<string, Mutable<HistogramRow>>();
+
+  /** Adds the next receipt; one without a class, component or pillar counts nowhere. */
+  add(c: Readonly<ReceiptColumns>): void {
+    if (c.className === undefined || c.component === undefined || c.pillar === undefined) return;
+    const key = `${c.className}\u0000${c.pillar}\u0000${c.component}\u0000${c.worker ?? ''}`;
+    let s = this.#stats.get(key);
+    if (s === undefined) {
+      s = { className: c.className, pillar: c.pillar as Pillar, component: c.component, count: 0, values: 0 };
+      if (c.worker !== undefined) s.worker = c.worker;
+      this.#stats.set(key, s);
+    }
+    s.count++;
+    if (c.value !== undefined && Number.isFinite(c.value)) {
+      s.values++;
+      s.sum = (s.sum ?? 0) + c.value;
+      s.min = Math.min(s.min ?? c.value, c.value);
+      s.max = Math.max(s.max ?? c.value, c.value);
+    }
+    if (c.bucket !== undefined) {
+      const hk = `${c.className}\u0000${c.component}\u0000${c.bucket}`;
+      const h = this.#histograms.get(hk);
+      if (h === undefined) this.#histograms.set(hk, { className: c.className, component: c.component, bucket: c.bucket, count: 1 });
+      else h.count++;
+    }
+  }
+
+  /** The rows folded so far, in the order their keys first occurred. */
+  rows(): { stats: StatsRow[]; histogramRows: HistogramRow[] } {
+    return { stats: [...this.#stats.values()], histogramRows: [...this.#histograms.values()] };
+  }
+}
+
+/**
+ * Folds the column rows of an hour into its stats and histogram rows (see ColumnFold), in
+ * sequence order whatever order the engine gave the rows in (Comunica gives insertion order, a
+ * server its index order). Columns a writer folded as it appended them come as their ColumnFold.
+ */
+export function foldColumns(rows: readonly ColumnRow[] | ColumnFold): { stats: StatsRow[]; histogramRows: HistogramRow[] } {
+  if (rows instanceof ColumnFold) return rows.rows();
   const byReceipt = new Map<string, ReceiptColumns>();
   for (const row of rows) {
     let c = byReceipt.get(row.receipt);
@@ -121,36 +165,11 @@ export function foldColumns(rows: readonly ColumnRow[]): { stats: StatsRow[]; hi
         break;
     }
   }
-  const stats = new Map<string, { -readonly [K in keyof StatsRow]: StatsRow[K] }>();
-  const hist = new Map<string, { -readonly [K in keyof HistogramRow]: HistogramRow[K] }>();
-  // In sequence order, whatever order the engine gave the rows in (Comunica gives insertion
-  // order, a server its index order): the rows' order and the sums' rounding depend on it.
   const seqOf = (iri: string): number => Number(iri.slice(iri.lastIndexOf(':') + 1));
   const ordered = [...byReceipt].sort(([a], [b]) => seqOf(a) - seqOf(b) || (a < b ? -1 : a > b ? 1 : 0));
-  for (const [, c] of ordered) {
-    if (c.className === undefined || c.component === undefined || c.pillar === undefined) continue;
-    const key = `${c.className}\u0000${c.pillar}\u0000${c.component}\u0000${c.worker ?? ''}`;
-    let s = stats.get(key);
-    if (s === undefined) {
-      s = { className: c.className, pillar: c.pillar as Pillar, component: c.component, count: 0, values: 0 };
-      if (c.worker !== undefined) s.worker = c.worker;
-      stats.set(key, s);
-    }
-    s.count++;
-    if (c.value !== undefined && Number.isFinite(c.value)) {
-      s.values++;
-      s.sum = (s.sum ?? 0) + c.value;
-      s.min = Math.min(s.min ?? c.value, c.value);
-      s.max = Math.max(s.max ?? c.value, c.value);
-    }
-    if (c.bucket !== undefined) {
-      const hk = `${c.className}\u0000${c.component}\u0000${c.bucket}`;
-      const h = hist.get(hk);
-      if (h === undefined) hist.set(hk, { className: c.className, component: c.component, bucket: c.bucket, count: 1 });
-      else h.count++;
-    }
-  }
-  return { stats: [...stats.values()], histogramRows: [...hist.values()] };
+  const fold = new ColumnFold();
+  for (const [, c] of ordered) fold.add(c);
+  return fold.rows();
 }
 
 const STATE_AFTER: Record<string, CircuitState> = {

@@ -183,18 +183,18 @@ export class Line {
     const now = this.nowMs;
     const s = task.signal;
     const latencyMs = now - task.arrivalMs;
-    const attributes: Record<string, string | number> = stageAttributes({
-      receiveMs: task.receiveMs,
-      enqueueMs: task.enqueueMs,
-      queueWaitMs: latencyMs - task.receiveMs - task.enqueueMs - o.processMs - o.jidokaCheckMs - o.recordMs,
-      processMs: o.processMs,
-      jidokaCheckMs: o.jidokaCheckMs,
-      recordMs: o.recordMs,
-    });
-    attributes['signal_type'] = s.signalType;
-    attributes['priority'] = s.priority;
-    attributes['lane'] = task.lane;
-    attributes['attempts'] = task.attempt;
+    // Keys in sorted order, the order the receipt writes them in (it then needs no sort).
+    const attributes = stageAttributes(
+      {
+        receiveMs: task.receiveMs,
+        enqueueMs: task.enqueueMs,
+        queueWaitMs: latencyMs - task.receiveMs - task.enqueueMs - o.processMs - o.jidokaCheckMs - o.recordMs,
+        processMs: o.processMs,
+        jidokaCheckMs: o.jidokaCheckMs,
+        recordMs: o.recordMs,
+      },
+      { attempts: task.attempt, lane: task.lane, priority: s.priority, signal_type: s.signalType },
+    );
     this.timing.add(now, latencyMs, !o.ok);
     this.inFlight.delete(s.id);
     const recorded = o.calledDownstream ? this.breaker.record(now, !o.ok, o.epoch) : undefined;

@@ -21,16 +21,18 @@ export function roundMs(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-/** The stage timings as receipt attributes (`stage_queue_wait_ms`, …). */
-export function stageAttributes(t: StageTimings): Record<string, number> {
-  return {
-    stage_receive_ms: roundMs(t.receiveMs),
-    stage_enqueue_ms: roundMs(t.enqueueMs),
-    stage_queue_wait_ms: roundMs(t.queueWaitMs),
-    stage_process_ms: roundMs(t.processMs),
-    stage_jidoka_check_ms: roundMs(t.jidokaCheckMs),
-    stage_record_ms: roundMs(t.recordMs),
-  };
+/**
+ * The stage timings as receipt attributes (`stage_queue_wait_ms`, …), added to `into` in sorted
+ * key order (the order a receipt writes them in).
+ */
+export function stageAttributes(t: StageTimings, into: Record<string, string | number> = {}): Record<string, string | number> {
+  into['stage_enqueue_ms'] = roundMs(t.enqueueMs);
+  into['stage_jidoka_check_ms'] = roundMs(t.jidokaCheckMs);
+  into['stage_process_ms'] = roundMs(t.processMs);
+  into['stage_queue_wait_ms'] = roundMs(t.queueWaitMs);
+  into['stage_receive_ms'] = roundMs(t.receiveMs);
+  into['stage_record_ms'] = roundMs(t.recordMs);
+  return into;
 }
 
 /**

@@ -58,7 +58,7 @@ export class JournalWriter {
    */
   append(receipts: readonly { receipt: Receipt; kind: JournalKind }[]): Promise<Placement[]> {
     const names = receipts.map(({ receipt, kind }) => fileOfReceipt(receipt, kind));
-    const chunks = receipts.map(({ receipt }) => receipt.lines.join(''));
+    const chunks = receipts.map(({ receipt }) => receipt.text ?? receipt.lines.join(''));
     const placements = new Array<Placement>(receipts.length);
     return new Promise<Placement[]>((resolve, reject) => {
       this.pending.push({ names, chunks, placements, resolve, reject });

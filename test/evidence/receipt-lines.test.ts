@@ -1,9 +1,10 @@
 // A receipt's journal lines are put together directly from its fields for speed; they must be,
 // byte for byte, what N3's Writer writes for the receipt's quads.
 
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseEvent } from '../../src/evidence/event.js';
+import { type KaizenEvent, parseEvent } from '../../src/evidence/event.js';
 import { digestOf, GENESIS_DIGEST, quadLine, toReceipt, visitReceiptFields } from '../../src/evidence/receipt.js';
 import { fixtureEvents } from '../store/support.js';
 import { eventJson } from './arbitraries.js';
@@ -58,5 +59,32 @@ describe('receipt lines', () => {
       const fromQuads = r.quads.slice(0, -1).map((q) => `${q.predicate.value} ${q.object.value}`);
       expect(direct).toEqual(fromQuads);
     }
+  });
+
+  it('are written in sorted order, so that the digest is SHA-256 over the previous digest and the body as written', () => {
+    fc.assert(
+      fc.property(eventJson(), fc.integer({ min: 1, max: 2 ** 40 }), fc.boolean(), (json, seq, informed) => {
+        const prev = createHash('sha256').update(String(seq)).digest('hex');
+        const r = toReceipt(parseEvent(json, 'event'), { seq, prevDigest: prev, instance: 'local' }, informed ? 'urn:kaizen:receipt:local:1' : undefined);
+        const body = r.lines.slice(0, -1);
+        expect(body).toEqual([...body].sort());
+        expect(r.text).toBe(r.lines.join(''));
+        expect(r.digest).toBe(createHash('sha256').update(`${prev}\n${body.join('')}`).digest('hex'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([
+    ['keys out of order', { zeta: 1, alpha: 'a', mid: 2.5 }],
+    ['keys that are array indexes', { '10': 'ten', '9': 'nine', b: 1, a: 2 }],
+    ['numbers JSON writes as null, and -0', { a: Number.NaN, b: Number.POSITIVE_INFINITY, c: -0 }],
+    ['values JSON or N-Quads escape', { a: 'say "hi"', b: 'back\\slash', c: 'tab\tnewline\n', d: 'del\u007f', e: '😀', f: 'lone \ud800' }],
+    ['keys JSON or N-Quads escape', { 'a"b': 1, 'c\\d': 2, 'e\u0001': 3 }],
+  ])('equal N3 Writer output for attributes with %s', (_, attributes) => {
+    const e = { type: 'task.started', timeMs: Date.UTC(2026, 10, 17, 10), component: 'checkout', pillar: 'kanban', attributes } as KaizenEvent;
+    const r = toReceipt(e, at(3));
+    expect(r.lines).toEqual(r.quads.map(quadLine));
+    expect(r.digest).toBe(digestOf(r.lines.slice(0, -1), GENESIS_DIGEST));
   });
 });

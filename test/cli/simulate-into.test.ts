@@ -1,0 +1,90 @@
+// kaizen run journals each slice of simulated time while the next is simulated: the chain it
+// writes is the one an hour-by-hour run writes, and a failed commit stops it with that error.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenario, simulateInto } from '../../src/cli/run.js';
+import { KaizenError } from '../../src/errors.js';
+import type { KaizenEvent } from '../../src/evidence/event.js';
+import { HourFolds } from '../../src/evidence/hour-folds.js';
+import type { AppendResult } from '../../src/evidence/store.js';
+import { HOUR_MS } from '../../src/evidence/time.js';
+import { resolveConfig } from '../../src/pipeline/config.js';
+import { createSimulation } from '../../src/pipeline/simulate.js';
+import { ensureRollups } from '../../src/query/rollups.js';
+import { EmbeddedStore, openEmbeddedStore } from '../../src/store/embedded-store.js';
+import { listJournalFiles } from '../../src/store/journal.js';
+import { ROOT, useTempDirs } from '../store/support.js';
+
+const tempDir = useTempDirs();
+const scenario = loadScenario('outage-day', ROOT);
+/** Five hours and a bit around the outage at 10:00, at a rate that keeps the test quick. */
+const RUN = { scenario, seed: 3, startMs: Date.parse('2026-11-23T07:00:00Z'), durationMs: 4 * HOUR_MS + 25 * 60_000, rate: 0.5 };
+
+/** Every journal file of a data directory, by name. */
+const journalOf = (dataDir: string): Map<string, string> => new Map(listJournalFiles(dataDir).map((f) => [f.name, fs.readFileSync(f.path, 'utf8')]));
+
+/** The run as kaizen run did it before: each hour simulated, appended and rolled up before the next. */
+async function hourByHour(dataDir: string): Promise<void> {
+  const store = openEmbeddedStore({ dataDir });
+  let buffer: KaizenEvent[] = [];
+  const sim = createSimulation({ ...RUN, config: resolveConfig({ env: {} }), sink: (e) => void buffer.push(e) });
+  const folds = new HourFolds();
+  for (let fromMs = sim.startMs; fromMs < sim.endMs; fromMs += HOUR_MS) {
+    const range = { fromMs, toMs: fromMs + HOUR_MS };
+    sim.runUntil(Math.min(range.toMs, sim.endMs));
+    const events = buffer.sort((a, b) => a.timeMs - b.timeMs);
+    buffer = [];
+    folds.add((await store.appendEvents(events)).receipts);
+    await ensureRollups(store, range, { nowMs: range.toMs, folds });
+  }
+  await store.close();
+}
+
+/** An embedded store whose appends fail from the `failFrom`-th on, a moment after they are made (a commit that fails). */
+class FailingStore extends EmbeddedStore {
+  appends = 0;
+  constructor(
+    dataDir: string,
+    private readonly failFrom: number,
+  ) {
+    super({ dataDir });
+  }
+
+  override appendEvents(events: readonly KaizenEvent[]): Promise<AppendResult> {
+    if (++this.appends < this.failFrom) return super.appendEvents(events);
+    return new Promise((_, reject) => setTimeout(() => reject(new KaizenError('KZN_STORE_IO', 'could not write the journal: no space left on the device')), 5));
+  }
+}
+
+describe('kaizen run, journaling beside the simulation', () => {
+  it('writes byte for byte the journal of an hour-by-hour run: each hour, its rollup, then the next hour', async () => {
+    const dataDir = tempDir();
+    const store = openEmbeddedStore({ dataDir });
+    const acknowledged: number[] = [];
+    const run = await simulateInto(store, { ...RUN, env: {}, onHour: (done, total) => acknowledged.push(done / total) });
+    await store.close();
+    expect(acknowledged).toEqual([1, 2, 3, 4, 5].map((h) => h / 5));
+    expect(run.rollups).toBe(5);
+    const reference = tempDir();
+    await hourByHour(reference);
+    const [ours, theirs] = [journalOf(dataDir), journalOf(reference)];
+    expect([...ours.keys()]).toEqual(['2026-11-23.nq', '2026-11-23.rollup.nq']);
+    expect([...ours.keys()]).toEqual([...theirs.keys()]);
+    for (const [name, text] of ours) expect(text === theirs.get(name), name).toBe(true);
+    expect(fs.readFileSync(path.join(dataDir, 'HEAD'), 'utf8')).toBe(fs.readFileSync(path.join(reference, 'HEAD'), 'utf8'));
+  });
+
+  it('stops at a failed commit with its error, and acknowledges no hour from the one that failed on', async () => {
+    const store = new FailingStore(tempDir(), 30);
+    const acknowledged: number[] = [];
+    await expect(simulateInto(store, { ...RUN, env: {}, onHour: (done) => acknowledged.push(done) })).rejects.toThrow(/no space left/);
+    // An hour is five-minute slices, one append each (about 12 per hour): the 30th is in the third hour.
+    expect(acknowledged).toEqual([1, 2]);
+    const appendsAtFailure = store.appends;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(store.appends).toBe(appendsAtFailure);
+    await store.close();
+  });
+});
