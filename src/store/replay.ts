@@ -35,11 +35,6 @@ export function replayFile(path: string, end: number | undefined, onQuads: (quad
   return total;
 }
 
-/** Parses the receipts in a byte range of a journal file (a range the hour index recorded). */
-export function replaySegment(path: string, start: number, end: number): Quad[] {
-  return replaySegments(path, [[start, end]]);
-}
-
 /**
  * Parses the receipts in byte ranges of a journal file (ranges the hour index recorded), reading
  * ranges that lie close together in one go.

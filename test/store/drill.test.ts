@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KaizenEvent } from '../../src/evidence/event.js';
 import { BULK_CLASSES, EVENT_TYPES } from '../../src/evidence/event-types.js';
+import type { Receipt } from '../../src/evidence/receipt.js';
 import { V } from '../../src/evidence/vocabulary.js';
 import { openEmbeddedStore } from '../../src/store/embedded-store.js';
 import { type DayIndex, isDrillReceipt } from '../../src/store/hour-index.js';
@@ -41,6 +42,16 @@ function hourOfEvents(): KaizenEvent[] {
   return out;
 }
 
+/** A data directory holding hourOfEvents(), written and closed; the receipts it wrote. */
+async function writtenHour(): Promise<{ dataDir: string; events: KaizenEvent[]; receipts: Receipt[] }> {
+  const dataDir = tempDir();
+  const writer = openEmbeddedStore({ dataDir });
+  const events = hourOfEvents();
+  const { receipts } = await writer.appendEvents(events);
+  await writer.close();
+  return { dataDir, events, receipts: [...receipts] };
+}
+
 const classOf = (type: string): string => EVENT_TYPES[type as keyof typeof EVENT_TYPES].className;
 /** The receipts of the loaded hour, by class. */
 function loadedClasses(store: ReturnType<typeof openEmbeddedStore>): Map<string, number> {
@@ -54,10 +65,7 @@ function loadedClasses(store: ReturnType<typeof openEmbeddedStore>): Map<string,
 
 describe('the day index', () => {
   it('records the byte ranges of the non-bulk receipts, the same whether kept by the writer or scanned from the journal', async () => {
-    const dataDir = tempDir();
-    const writer = openEmbeddedStore({ dataDir });
-    await writer.appendEvents(hourOfEvents());
-    await writer.close();
+    const { dataDir } = await writtenHour();
     const path = join(dataDir, 'index', '2026-11-23.json');
     const kept = JSON.parse(readFileSync(path, 'utf8')) as DayIndex;
     const entry = kept.hours['2026-11-23T10']!;
@@ -77,10 +85,7 @@ describe('the day index', () => {
   });
 
   it('is rebuilt when it was made with other bulk classes, and when it has no drill ranges', async () => {
-    const dataDir = tempDir();
-    const writer = openEmbeddedStore({ dataDir });
-    await writer.appendEvents(hourOfEvents());
-    await writer.close();
+    const { dataDir } = await writtenHour();
     const path = join(dataDir, 'index', '2026-11-23.json');
     const good = JSON.parse(readFileSync(path, 'utf8')) as DayIndex;
     const hourOf = good.hours['2026-11-23T10']!;
@@ -107,11 +112,7 @@ describe('the day index', () => {
 
 describe('loading a drill partition', () => {
   it('brings in exactly the non-bulk receipts of the hour; a full load then adds the rest once', async () => {
-    const dataDir = tempDir();
-    const writer = openEmbeddedStore({ dataDir });
-    const events = hourOfEvents();
-    await writer.appendEvents(events);
-    await writer.close();
+    const { dataDir, events } = await writtenHour();
     const expected = (drillOnly: boolean): Map<string, number> => {
       const m = new Map<string, number>();
       for (const e of events) {
@@ -153,10 +154,7 @@ describe('loading a drill partition', () => {
   });
 
   it('finds a bulk receipt by its IRI through the whole hour, a drill receipt through its drill partition', async () => {
-    const dataDir = tempDir();
-    const writer = openEmbeddedStore({ dataDir });
-    const { receipts } = await writer.appendEvents(hourOfEvents());
-    await writer.close();
+    const { dataDir, receipts } = await writtenHour();
     const opened = receipts.find((r) => r.lines[0]!.includes('#CircuitOpened>'))!;
     const completed = receipts.find((r) => r.lines[0]!.includes('#TaskCompleted>'))!;
     const store = openEmbeddedStore({ dataDir, readOnly: true });
