@@ -84,7 +84,14 @@ export function parseScenario(text: string, source: string): Scenario {
     const what = (first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
     throw new KaizenError('KZN_INPUT_FILE', `${where}: expected YAML or JSON: ${what}`);
   }
-  const root = Fields.root(source, doc.toJS(), ['name', 'description', 'duration', 'traffic', 'downstream', 'incidents']);
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (error) {
+    // An alias without its anchor, or one that expands past the parser's alias bound.
+    throw new KaizenError('KZN_INPUT_FILE', `${source}: expected YAML or JSON: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+  }
+  const root = Fields.root(source, value, ['name', 'description', 'duration', 'traffic', 'downstream', 'incidents']);
   const stem = source.replace(/^.*[\\/]/, '').replace(/\.(ya?ml|json)$/i, '');
   const traffic = root.section('traffic', ['shape', 'rate_per_second', 'daily_cycle', 'bursts', 'mix']);
   if (traffic === undefined) return root.fail('traffic', 'a traffic section (shape, rate_per_second, …)');

@@ -81,6 +81,12 @@ describe('scenario files', () => {
 
   it.each([
     { text: 'traffic: [', message: /^bad\.yaml: line 1: expected YAML or JSON/ },
+    { text: '*!', message: /^bad\.yaml: expected YAML or JSON: Unresolved alias/ },
+    { text: `${MINIMAL}name: *missing\n`, message: /^bad\.yaml: expected YAML or JSON: Unresolved alias .*missing$/ },
+    {
+      text: `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [${Array(10).fill('*a').join(', ')}]\nc: &c [${Array(10).fill('*b').join(', ')}]\n`,
+      message: /^bad\.yaml: expected YAML or JSON: Excessive alias count/,
+    },
     { text: 'name: x\n', message: /^bad\.yaml: traffic: expected a traffic section/ },
     { text: `${MINIMAL}trafic: {}\n`, message: /^bad\.yaml: trafic: unknown field \(expected name, description, duration/ },
     { text: 'traffic: { shape: sine, rate_per_second: 1 }', message: /^bad\.yaml: traffic\.shape: expected one of steady, daily-cycle, bursts, got "sine"$/ },
