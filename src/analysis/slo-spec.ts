@@ -1,10 +1,10 @@
 // SLO definitions in the OpenSLO v1 shape (apiVersion openslo/v1, kind SLO), validated with
 // errors that name the file, the field and what was expected. Pure: text in, spec out.
 
-import { parse as parseYaml } from 'yaml';
 import { KaizenError, quoteInput } from '../errors.js';
 import { EVENT_TYPES, type EventType, isEventType } from '../evidence/event-types.js';
 import { parseDuration } from '../evidence/time.js';
+import { yamlValue } from '../yaml-text.js';
 import { metricByName } from './trends.js';
 
 /** What a ratio's good or total side counts over the evidence. */
@@ -95,12 +95,7 @@ function readSource(r: Reader, v: unknown, path: string): RatioSource {
 /** Parses and validates one SLO file. */
 export function parseSloFile(text: string, file: string): SloSpec {
   const r = new Reader(file);
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (error) {
-    throw new KaizenError('KZN_USAGE', `${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`, { cause: error });
-  }
+  const doc = yamlValue(text, file, 'KZN_USAGE');
   const root = r.obj(doc, '(document)');
   r.oneOf(root.apiVersion, 'apiVersion', ['openslo/v1']);
   r.oneOf(root.kind, 'kind', ['SLO']);

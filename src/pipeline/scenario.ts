@@ -1,7 +1,7 @@
 // Scenario files: a traffic shape and timed incidents, parsed from YAML or JSON and validated.
 
-import { parseDocument } from 'yaml';
 import { KaizenError, quoteInput } from '../errors.js';
+import { yamlValue } from '../yaml-text.js';
 import type { SimulatedDownstreamOptions } from './downstream.js';
 import { Fields } from './scenario-fields.js';
 import { SIGNAL_TYPES } from './signal.js';
@@ -76,21 +76,7 @@ const ZONED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}
  * messages. Throws KZN_INPUT_FILE naming the file, the field and what was expected.
  */
 export function parseScenario(text: string, source: string): Scenario {
-  const doc = parseDocument(text);
-  const first = doc.errors[0];
-  if (first !== undefined) {
-    const line = first.linePos?.[0]?.line;
-    const where = line === undefined ? source : `${source}: line ${line}`;
-    const what = (first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-    throw new KaizenError('KZN_INPUT_FILE', `${where}: expected YAML or JSON: ${what}`);
-  }
-  let value: unknown;
-  try {
-    value = doc.toJS();
-  } catch (error) {
-    // An alias without its anchor, or one that expands past the parser's alias bound.
-    throw new KaizenError('KZN_INPUT_FILE', `${source}: expected YAML or JSON: ${(error as Error).message.split('\n')[0]}`, { cause: error });
-  }
+  const value = yamlValue(text, source, 'KZN_INPUT_FILE');
   const root = Fields.root(source, value, ['name', 'description', 'duration', 'traffic', 'downstream', 'incidents']);
   const stem = source.replace(/^.*[\\/]/, '').replace(/\.(ya?ml|json)$/i, '');
   const traffic = root.section('traffic', ['shape', 'rate_per_second', 'daily_cycle', 'bursts', 'mix']);

@@ -87,7 +87,9 @@ describe('slo --dir with a malformed SLO file', () => {
       /: spec\.indicator\.spec\.ratioMetric\.total\.metricSource\.spec\.eventTypes\[1\]: expected an event type of the contract, found "task\.exploded"/,
     ],
     ['a time window that is no duration', () => replace('duration: 7d', 'duration: a week'), /: spec\.timeWindow\[0\]\.duration: expected a duration like 1h, 7d or 28d, found "a week"/],
-    ['text that is not YAML', () => 'apiVersion: openslo/v1\nkind: [SLO\n', /: not valid YAML/],
+    ['text that is not YAML', () => 'apiVersion: openslo/v1\nkind: [SLO\n', /: line \d+: expected YAML or JSON: /],
+    ['an alias without its anchor', () => 'apiVersion: openslo/v1\nkind: *nowhere\n', /: expected YAML or JSON: Unresolved alias .*nowhere$/m],
+    ['an unknown tag', () => 'apiVersion: !!js/function openslo/v1\nkind: SLO\n', /: line 1: expected YAML or JSON: Unresolved tag: tag:yaml\.org,2002:js\/function$/m],
   ])('refuses %s, naming the file and the field', async (_label, text, message) => {
     const dir = fs.mkdtempSync(path.join(scratch, 'slos-'));
     const file = path.join(dir, 'broken.yaml');

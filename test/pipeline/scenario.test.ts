@@ -81,6 +81,7 @@ describe('scenario files', () => {
 
   it.each([
     { text: 'traffic: [', message: /^bad\.yaml: line 1: expected YAML or JSON/ },
+    { text: 'traffic: !!js/function "x"\n', message: /^bad\.yaml: line 1: expected YAML or JSON: Unresolved tag: tag:yaml\.org,2002:js\/function$/ },
     { text: '*!', message: /^bad\.yaml: expected YAML or JSON: Unresolved alias/ },
     { text: `${MINIMAL}name: *missing\n`, message: /^bad\.yaml: expected YAML or JSON: Unresolved alias .*missing$/ },
     {
