@@ -77,8 +77,9 @@ export class SliceQueue {
   #room: (() => void) | undefined;
   #failure: { error: unknown } | undefined;
   #closed = false;
-  /** Called each time the journal takes a slice. */
+  /** Called each time the journal takes a slice, and once when it stops. */
   onTake: () => void = () => undefined;
+  onClose: () => void = () => undefined;
 
   put(slice: Slice): void {
     const taker = this.#taker;
@@ -114,6 +115,7 @@ export class SliceQueue {
     this.#closed = true;
     this.#room?.();
     this.#room = undefined;
+    this.onClose();
   }
 
   get closed(): boolean {
@@ -190,9 +192,9 @@ export function feedFromWorker(o: FeedOptions, queue: SliceQueue): Promise<Simul
       reject(error);
       void worker.terminate();
     };
+    queue.onClose = () => stop(new Error('the journal stopped'));
     worker.on('message', (m: WorkerMessage) => {
-      if (queue.closed) stop(new Error('the journal stopped'));
-      else if (m.kind === 'slice') queue.put(m.slice);
+      if (m.kind === 'slice') queue.put(m.slice);
       else if (m.kind === 'done') {
         settled = true;
         resolve(m.summary);
