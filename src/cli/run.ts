@@ -6,16 +6,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { KaizenError, quoteInput } from '../errors.js';
-import type { KaizenEvent } from '../evidence/event.js';
 import { HourFolds } from '../evidence/hour-folds.js';
 import type { EvidenceStore } from '../evidence/store.js';
-import { HOUR_MS, isoWeekOf, parseDuration, parseTimeBound, type TimeRange, WEEK_MS } from '../evidence/time.js';
+import { HOUR_MS, isoWeekOf, parseDuration, parseTimeBound, WEEK_MS } from '../evidence/time.js';
 import { resolveConfig } from '../pipeline/config.js';
 import { parseScenario, type Scenario } from '../pipeline/scenario.js';
-import { createSimulation, type SimulationSummary } from '../pipeline/simulate.js';
-import { ensureRollups } from '../query/rollups.js';
+import { type SimulationSummary, simulatedRange } from '../pipeline/simulate.js';
 import { otlpTracerFromEnv } from '../telemetry/spans.js';
 import { type CliDeps, type GlobalOptions, openStore, when } from './context.js';
+import { journalSlices } from './journal-slices.js';
+import { canFeedFromWorker, type FeedOptions, feedFromWorker, feedHere, SliceQueue } from './simulation-feed.js';
 
 /** The shipped scenarios/ folder. */
 export function defaultScenarioDir(): string {
@@ -48,144 +48,44 @@ export interface RunOptions {
   /** Rolls up each closed hour through SPARQL as the run goes (default true). */
   readonly rollup?: boolean;
   readonly onHour?: (done: number, total: number, summary: SimulationSummary) => void;
+  /** Simulates on a worker thread when the built worker script is there (default true). */
+  readonly worker?: boolean;
 }
-
-/** Simulated time per slice: the simulation hands the journal its events a slice at a time. */
-const SLICE_MS = 5 * 60_000;
-
-/** How many slices the simulation may run ahead of the journal (two hours). */
-const MAX_SLICES_AHEAD = 24;
-
-/** How many appends may wait for their commit at once. */
-const MAX_APPENDS_UNDER_WAY = 3;
-
-/** A slice of simulated time: its events in time order and, when it ends an hour, that hour. */
-interface Slice {
-  readonly events: KaizenEvent[];
-  readonly ends?: { readonly range: TimeRange; readonly summary: SimulationSummary };
-}
-
-/** Slices handed from the simulation to the journal, in order; each side waits for the other. */
-class SliceQueue {
-  readonly #slices: Slice[] = [];
-  #taker: ((slice: Slice) => void) | undefined;
-  #room: (() => void) | undefined;
-  #closed = false;
-
-  put(slice: Slice): void {
-    const taker = this.#taker;
-    this.#taker = undefined;
-    if (taker !== undefined) taker(slice);
-    else this.#slices.push(slice);
-  }
-
-  take(): Promise<Slice> {
-    const slice = this.#slices.shift();
-    if (this.#room !== undefined && this.#slices.length < MAX_SLICES_AHEAD) {
-      this.#room();
-      this.#room = undefined;
-    }
-    return slice !== undefined ? Promise.resolve(slice) : new Promise((resolve) => (this.#taker = resolve));
-  }
-
-  /** Resolves once the journal is less than MAX_SLICES_AHEAD slices behind, or has stopped. */
-  room(): Promise<void> {
-    if (this.#closed || this.#slices.length < MAX_SLICES_AHEAD) return Promise.resolve();
-    return new Promise((resolve) => (this.#room = resolve));
-  }
-
-  /** The journal stopped: the simulation waits for it no more. */
-  close(): void {
-    this.#closed = true;
-    this.#room?.();
-    this.#room = undefined;
-  }
-}
-
-/** Lets I/O callbacks run (a commit's write finishing, its fsync starting) before going on. */
-const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * Simulates the run a slice at a time and journals each slice while the next ones are simulated:
- * a slice's receipts are sealed as soon as the journal takes it and committed with whatever else
- * is waiting (group commit), in turns of the event loop between slices. Each hour is rolled up
- * once its receipts are durable, before any of the next hour's are sealed, so the chain holds each
- * hour's receipts, then its rollup, then the next hour's, as it did hour by hour.
+ * Simulates the run a slice at a time and journals each slice while the next ones are simulated,
+ * on a worker thread when the built worker script is there and no tracer wants the events here
+ * (simulation-feed.ts); journal-slices.ts appends the slices and rolls each hour up once it is
+ * durable.
  */
 export async function simulateInto(store: EvidenceStore, o: RunOptions): Promise<{ summary: SimulationSummary; receipts: number; rollups: number }> {
-  let buffer: KaizenEvent[] = [];
-  const config = resolveConfig({ env: o.env });
   const tracer = await otlpTracerFromEnv(o.env);
-  const sim = createSimulation({
+  const feed: FeedOptions = {
     scenario: o.scenario,
     seed: o.seed,
     startMs: o.startMs,
     ...(o.durationMs !== undefined && { durationMs: o.durationMs }),
     ...(o.rate !== undefined && { rate: o.rate }),
-    config,
-    sink: (e) => {
-      buffer.push(e);
-      tracer?.record(e);
-    },
-  });
-  const hours = Math.ceil((sim.endMs - sim.startMs) / HOUR_MS);
-  let receipts = 0;
-  let rollups = 0;
-  const folds = o.rollup === false ? undefined : new HourFolds();
-  const queue = new SliceQueue();
-
-  /** Takes the slices of each hour, appends them, and rolls the hour up once they are durable. */
-  const journal = async (): Promise<void> => {
-    for (let h = 0; h < hours; h++) {
-      // Folded in chain order as each append is durable; nothing of an append is kept after that.
-      let folded: Promise<void> = Promise.resolve();
-      const unfolded: Promise<void>[] = [];
-      let slice: Slice;
-      do {
-        slice = await queue.take();
-        for (let i = 0; i < slice.events.length; i += 5000) {
-          // Receipts waiting for a slow disk are kept in memory, and the collector copies them
-          // over and over: past a few appends under way, the next waits for the oldest.
-          while (unfolded.length >= MAX_APPENDS_UNDER_WAY) await unfolded.shift();
-          const appended = store.appendEvents(slice.events.slice(i, i + 5000));
-          appended.catch(() => undefined); // the first failure is thrown below; later ones are its echo
-          folded = folded.then(async () => folds?.add((await appended).receipts));
-          folded.catch(() => undefined); // awaited below or by the next append; a failure stops the loop at the first
-          unfolded.push(folded);
-        }
-        receipts += slice.events.length;
-      } while (slice.ends === undefined);
-      await folded;
-      const { range, summary } = slice.ends;
-      if (folds !== undefined) {
-        // The hour's rows were folded as it was appended: no need to load it back to roll it up.
-        const report = await ensureRollups(store, range, { nowMs: range.toMs, folds });
-        rollups += report.built.length;
-      }
-      o.onHour?.(h + 1, hours, summary);
-    }
+    config: resolveConfig({ env: o.env }),
   };
-  const journaled = journal();
-  let failed = false;
-  journaled.catch(() => {
-    failed = true;
-    queue.close();
+  const range = simulatedRange(feed);
+  const queue = new SliceQueue();
+  const journaled = journalSlices({
+    store,
+    queue,
+    hours: Math.ceil((range.toMs - range.fromMs) / HOUR_MS),
+    folds: o.rollup === false ? undefined : new HourFolds(),
+    ...(o.onHour !== undefined && { onHour: o.onHour }),
   });
-  for (let cut = sim.startMs + SLICE_MS; !failed; cut += SLICE_MS) {
-    const to = Math.min(cut, sim.endMs);
-    sim.runUntil(to);
-    const events = buffer.sort((a, b) => a.timeMs - b.timeMs);
-    buffer = [];
-    const endsHour = (to - sim.startMs) % HOUR_MS === 0 || to === sim.endMs;
-    const hourFrom = sim.startMs + Math.floor((to - 1 - sim.startMs) / HOUR_MS) * HOUR_MS;
-    queue.put({ events, ...(endsHour && { ends: { range: { fromMs: hourFrom, toMs: hourFrom + HOUR_MS }, summary: sim.summary() } }) });
-    if (to === sim.endMs) break;
-    await queue.room();
-    await yieldToIo();
-  }
-  await journaled;
+  journaled.catch(() => queue.close());
+  const onWorker = o.worker !== false && tracer === undefined && canFeedFromWorker();
+  const simulated = onWorker ? feedFromWorker(feed, queue) : feedHere(feed, queue, tracer === undefined ? undefined : (e) => tracer.record(e));
+  // Whichever fails first is the error; the other one's failure follows from it.
+  simulated.catch(() => undefined);
+  const { receipts, rollups } = await journaled;
+  const summary = await simulated;
   await tracer?.shutdown();
-  return { summary: sim.summary(), receipts, rollups };
+  return { summary, receipts, rollups };
 }
 
 /** The default start: Monday 00:00 UTC of the last complete ISO week. */

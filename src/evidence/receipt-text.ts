@@ -200,20 +200,22 @@ export interface SealedText {
 }
 
 /**
- * Seals event receipts: the previous digest and a newline, then the body lines in sorted order
- * (visitEventFields), are written as UTF-8 into a buffer kept from one receipt to the next and
- * hashed there (fresh memory per receipt cost more in page faults than the hashing); the digest
- * line follows the body in the receipt's text.
+ * Writes and seals event receipts. The body lines are written in sorted order (visitEventFields);
+ * to seal them, the previous digest and a newline, then the body, are written as UTF-8 into a
+ * buffer kept from one receipt to the next and hashed there (fresh memory per receipt cost more in
+ * page faults than the hashing); the digest line follows the body in the receipt's text.
  */
 class TextSealer {
   readonly #lines = new LineSink();
   #scratch = Buffer.allocUnsafe(64 * 1024);
 
-  seal(event: KaizenEvent, seq: number, informedBy: string | undefined, iri: string, graph: string, direct: boolean, prevDigest: string): SealedText {
-    const lines = this.#lines;
-    lines.begin(iri, graph, direct);
-    visitEventFields(event, seq, informedBy, lines);
-    const body = lines.take();
+  render(event: KaizenEvent, seq: number, informedBy: string | undefined, iri: string, graph: string, direct: boolean): string {
+    this.#lines.begin(iri, graph, direct);
+    visitEventFields(event, seq, informedBy, this.#lines);
+    return this.#lines.take();
+  }
+
+  seal(body: string, iri: string, graph: string, direct: boolean, prevDigest: string): SealedText {
     // At most three bytes of UTF-8 per UTF-16 unit; the digest line, escaped by N3 at worst, ten per character of its IRIs.
     const room = 3 * (prevDigest.length + 1 + body.length) + 600 + 30 * (iri.length + graph.length);
     if (this.#scratch.length < room) this.#scratch = Buffer.allocUnsafe(Math.max(room, 2 * this.#scratch.length));
@@ -222,6 +224,8 @@ class TextSealer {
     scratch[at++] = 0x0a;
     at += scratch.write(body, at, 'utf8');
     const digest = sha256Hex(scratch.subarray(0, at));
+    const lines = this.#lines;
+    lines.begin(iri, graph, direct);
     lines.plain(F.digest, digest, undefined);
     const digestLine = lines.take();
     const from = prevDigest.length + 1;
@@ -235,10 +239,22 @@ class TextSealer {
 const sealer = new TextSealer();
 
 /**
- * The sealed journal text of an event's receipt at `seq` after `prevDigest`: SHA-256 over the
- * previous digest, a newline and the body lines sorted (digestOf), without a sort or a join.
- * `direct` says that the receipt's IRI and graph need no escaping.
+ * The body lines of an event's receipt at `seq`, in sorted order. `direct` says that the receipt's
+ * IRI and graph need no escaping.
  */
+export function renderEventBody(event: KaizenEvent, seq: number, informedBy: string | undefined, iri: string, graph: string, direct: boolean): string {
+  return sealer.render(event, seq, informedBy, iri, graph, direct);
+}
+
+/**
+ * Seals a receipt's body lines (sorted) after `prevDigest`: SHA-256 over the previous digest, a
+ * newline and the body (digestOf, without a sort or a join), and the text with the digest line.
+ */
+export function sealBody(body: string, iri: string, graph: string, direct: boolean, prevDigest: string): SealedText {
+  return sealer.seal(body, iri, graph, direct, prevDigest);
+}
+
+/** renderEventBody, then sealBody. */
 export function sealEventText(
   event: KaizenEvent,
   seq: number,
@@ -248,5 +264,5 @@ export function sealEventText(
   direct: boolean,
   prevDigest: string,
 ): SealedText {
-  return sealer.seal(event, seq, informedBy, iri, graph, direct, prevDigest);
+  return sealer.seal(sealer.render(event, seq, informedBy, iri, graph, direct), iri, graph, direct, prevDigest);
 }

@@ -69,6 +69,18 @@ function check(condition: boolean, message: string): void {
   if (!condition) throw new KaizenError('KZN_USAGE', message);
 }
 
+/** The simulated time a run covers, [start, start + duration); refuses options a run cannot take. */
+export function simulatedRange(options: Omit<SimulateOptions, 'sink'>): { fromMs: number; toMs: number } {
+  const { scenario, seed, startMs } = options;
+  const durationMs = options.durationMs ?? scenario.durationMs;
+  check(Number.isSafeInteger(seed), `seed: expected an integer, got ${seed}`);
+  check(Number.isFinite(startMs), `start: expected a time, got ${startMs}`);
+  check(Number.isFinite(durationMs) && durationMs > 0, `duration: expected a positive duration, got ${durationMs} ms`);
+  check(options.rate === undefined || (Number.isFinite(options.rate) && options.rate > 0),
+    `rate: expected a positive number of signals per second, got ${options.rate}`);
+  return { fromMs: startMs, toMs: startMs + durationMs };
+}
+
 /**
  * A run in progress, driven in chunks: `runUntil(ms)` simulates up to a time, so a caller can flush
  * its journal between chunks. The pipeline never waits: between arrivals it jumps to the next due
@@ -91,15 +103,9 @@ export class Simulation {
 
   constructor(options: SimulateOptions) {
     const { scenario, seed, startMs } = options;
-    const durationMs = options.durationMs ?? scenario.durationMs;
-    check(Number.isSafeInteger(seed), `seed: expected an integer, got ${seed}`);
-    check(Number.isFinite(startMs), `start: expected a time, got ${startMs}`);
-    check(Number.isFinite(durationMs) && durationMs > 0, `duration: expected a positive duration, got ${durationMs} ms`);
-    check(options.rate === undefined || (Number.isFinite(options.rate) && options.rate > 0),
-      `rate: expected a positive number of signals per second, got ${options.rate}`);
     this.#options = options;
     this.startMs = startMs;
-    this.endMs = startMs + durationMs;
+    this.endMs = simulatedRange(options).toMs;
     this.#secondMs = startMs;
     this.#nextProgressMs = startMs + (options.progressEveryMs ?? HOUR_MS);
     this.#clock = new ManualClock(startMs);

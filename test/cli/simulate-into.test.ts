@@ -1,5 +1,6 @@
-// kaizen run journals each slice of simulated time while the next is simulated: the chain it
-// writes is the one an hour-by-hour run writes, and a failed commit stops it with that error.
+// kaizen run journals each slice of simulated time while the next is simulated (here on this
+// thread; test/integration/run-worker.test.ts runs the built worker): the chain it writes is the
+// one of the same run done hour by hour, and a failed commit stops it with that error.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -63,7 +64,7 @@ describe('kaizen run, journaling beside the simulation', () => {
     const dataDir = tempDir();
     const store = openEmbeddedStore({ dataDir });
     const acknowledged: number[] = [];
-    const run = await simulateInto(store, { ...RUN, env: {}, onHour: (done, total) => acknowledged.push(done / total) });
+    const run = await simulateInto(store, { ...RUN, env: {}, worker: false, onHour: (done, total) => acknowledged.push(done / total) });
     await store.close();
     expect(acknowledged).toEqual([1, 2, 3, 4, 5].map((h) => h / 5));
     expect(run.rollups).toBe(5);
@@ -79,8 +80,8 @@ describe('kaizen run, journaling beside the simulation', () => {
   it('stops at a failed commit with its error, and acknowledges no hour from the one that failed on', async () => {
     const store = new FailingStore(tempDir(), 30);
     const acknowledged: number[] = [];
-    await expect(simulateInto(store, { ...RUN, env: {}, onHour: (done) => acknowledged.push(done) })).rejects.toThrow(/no space left/);
-    // An hour is five-minute slices, one append each (about 12 per hour): the 30th is in the third hour.
+    await expect(simulateInto(store, { ...RUN, env: {}, worker: false, onHour: (done) => acknowledged.push(done) })).rejects.toThrow(/no space left/);
+    // An hour is five-minute slices, one append each (12 per hour): the 30th is in the third hour.
     expect(acknowledged).toEqual([1, 2]);
     const appendsAtFailure = store.appends;
     await new Promise((resolve) => setTimeout(resolve, 50));
