@@ -103,6 +103,7 @@ class LineSink implements FieldSink {
   #head = '';
   #direct = true;
   #text = '';
+  #count = 0;
   /** Per graph: ` <graph> .\n` after an IRI object's `>`, after a plain literal's `"`, after each datatype's close. */
   #iriClose = '';
   #plainClose = '';
@@ -116,6 +117,7 @@ class LineSink implements FieldSink {
     this.#head = `<${iri}> `;
     this.#direct = direct;
     this.#text = '';
+    this.#count = 0;
     if (graph !== this.#graph) {
       this.#graph = graph;
       const tail = ` <${graph}> .\n`;
@@ -125,6 +127,11 @@ class LineSink implements FieldSink {
       for (const t of [INTEGER, DOUBLE, DATE_TIME, JSON_TYPE]) this.#typedClose[t.index] = t.close + tail;
       this.#rests = Array.from({ length: FIELDS }, () => new Map<string, string>());
     }
+  }
+
+  /** How many lines were written since `begin` (each field is one line). */
+  get count(): number {
+    return this.#count;
   }
 
   /** The lines written since `begin` or the last call. */
@@ -157,12 +164,14 @@ class LineSink implements FieldSink {
   }
 
   iri(f: Field, value: string): void {
+    this.#count++;
     if (this.#direct && f.repeats && this.#fromKept(f, value)) return;
     if (this.#direct && !NEEDS_ESCAPE.test(value)) this.#add(f, value, f.iriOpen + value + this.#iriClose);
     else this.#viaWriter(f, namedNode(value));
   }
 
   string(f: Field, value: string): void {
+    this.#count++;
     if (this.#direct && f.repeats && this.#fromKept(f, value)) return;
     const quoted = this.#direct ? quotable(value) : undefined;
     if (quoted !== undefined) this.#add(f, value, f.literalOpen + quoted + this.#plainClose);
@@ -170,6 +179,7 @@ class LineSink implements FieldSink {
   }
 
   plain(f: Field, value: string, type: Datatype | undefined): void {
+    this.#count++;
     if (!this.#direct) this.#viaWriter(f, type === undefined ? literal(value) : literal(value, type.node));
     else if (!(f.repeats && this.#fromKept(f, value))) {
       this.#add(f, value, f.literalOpen + value + (type === undefined ? this.#plainClose : (this.#typedClose[type.index] as string)));
@@ -177,6 +187,7 @@ class LineSink implements FieldSink {
   }
 
   attributes(f: Field, attributes: Readonly<Record<string, string | number>>): void {
+    this.#count++;
     const text = this.#direct ? attributesText(attributes) : undefined;
     if (text !== undefined) {
       this.#text += this.#head + f.literalOpen + text + (this.#typedClose[JSON_TYPE.index] as string);
@@ -197,6 +208,14 @@ export const sha256Hex: (data: string | Uint8Array) => string =
 export interface SealedText {
   readonly digest: string;
   readonly text: string;
+  /** How many lines the text has, the digest line included. */
+  readonly lines: number;
+}
+
+/** A receipt's body lines (all but the digest line) in the order they sort in, and how many there are. */
+interface RenderedBody {
+  readonly text: string;
+  readonly lines: number;
 }
 
 /**
@@ -209,13 +228,15 @@ class TextSealer {
   readonly #lines = new LineSink();
   #scratch = Buffer.allocUnsafe(64 * 1024);
 
-  render(event: KaizenEvent, seq: number, informedBy: string | undefined, iri: string, graph: string, direct: boolean): string {
-    this.#lines.begin(iri, graph, direct);
-    visitEventFields(event, seq, informedBy, this.#lines);
-    return this.#lines.take();
+  render(event: KaizenEvent, seq: number, informedBy: string | undefined, iri: string, graph: string, direct: boolean): RenderedBody {
+    const lines = this.#lines;
+    lines.begin(iri, graph, direct);
+    visitEventFields(event, seq, informedBy, lines);
+    return { text: lines.take(), lines: lines.count };
   }
 
-  seal(body: string, iri: string, graph: string, direct: boolean, prevDigest: string): SealedText {
+  seal(rendered: RenderedBody, iri: string, graph: string, direct: boolean, prevDigest: string): SealedText {
+    const body = rendered.text;
     // At most three bytes of UTF-8 per UTF-16 unit; the digest line, escaped by N3 at worst, ten per character of its IRIs.
     const room = 3 * (prevDigest.length + 1 + body.length) + 600 + 30 * (iri.length + graph.length);
     if (this.#scratch.length < room) this.#scratch = Buffer.allocUnsafe(Math.max(room, 2 * this.#scratch.length));
@@ -232,29 +253,17 @@ class TextSealer {
     const to = at + scratch.write(digestLine, at, 'utf8');
     // Read back as one flat string (the body was a tree of its parts): for ASCII, a plain copy.
     const ascii = to - from === body.length + digestLine.length;
-    return { digest, text: scratch.toString(ascii ? 'latin1' : 'utf8', from, to) };
+    return { digest, text: scratch.toString(ascii ? 'latin1' : 'utf8', from, to), lines: rendered.lines + 1 };
   }
 }
 
 const sealer = new TextSealer();
 
 /**
- * The body lines of an event's receipt at `seq`, in sorted order. `direct` says that the receipt's
- * IRI and graph need no escaping.
+ * The sealed journal text of an event's receipt at `seq` after `prevDigest`: its body lines in
+ * sorted order, then SHA-256 over the previous digest, a newline and the body (digestOf, without a
+ * sort or a join), and the digest line. `direct` says that the receipt's IRI and graph need no escaping.
  */
-export function renderEventBody(event: KaizenEvent, seq: number, informedBy: string | undefined, iri: string, graph: string, direct: boolean): string {
-  return sealer.render(event, seq, informedBy, iri, graph, direct);
-}
-
-/**
- * Seals a receipt's body lines (sorted) after `prevDigest`: SHA-256 over the previous digest, a
- * newline and the body (digestOf, without a sort or a join), and the text with the digest line.
- */
-export function sealBody(body: string, iri: string, graph: string, direct: boolean, prevDigest: string): SealedText {
-  return sealer.seal(body, iri, graph, direct, prevDigest);
-}
-
-/** renderEventBody, then sealBody. */
 export function sealEventText(
   event: KaizenEvent,
   seq: number,

@@ -28,6 +28,8 @@ export interface Receipt {
   readonly text?: string;
   /** The event it records, when it was sealed from one here. */
   readonly event?: KaizenEvent;
+  /** How many lines it has, when that is known without splitting its text. */
+  readonly lineCount?: number;
   /** The body fields (predicate IRI, object value) without building quads, when the receipt can. */
   readonly fields?: (visit: (predicate: string, value: string) => void) => void;
 }
@@ -170,6 +172,7 @@ class EventReceipt implements Receipt {
   readonly digest: string;
   readonly text: string;
   readonly event: KaizenEvent;
+  readonly lineCount: number;
   readonly #informedBy: string | undefined;
   #quads: Quad[] | undefined;
 
@@ -180,6 +183,7 @@ class EventReceipt implements Receipt {
     this.timeMs = event.timeMs;
     this.digest = sealed.digest;
     this.text = sealed.text;
+    this.lineCount = sealed.lines;
     this.event = event;
     this.#informedBy = informedBy;
   }

@@ -22,7 +22,7 @@ import type {
 import { dayKey, daysIn, hourKey, type TimeRange } from '../evidence/time.js';
 import { hourGraphIri, rollupGraphIri, V } from '../evidence/vocabulary.js';
 import { ChainHead } from './chain-head.js';
-import { addRange, BULK_SIGNATURE, type DayIndex, isDrillReceipt, readDayIndex, writeDayIndex } from './hour-index.js';
+import { addRange, BULK_SIGNATURE, type DayIndex, readDayIndex, receiptIsDrill, writeDayIndex } from './hour-index.js';
 import { HourPool } from './hour-pool.js';
 import { type JournalFile, type JournalKind, listJournalFiles, readTail, scanReceipts } from './journal.js';
 import { JournalWriter, type Placement } from './journal-writer.js';
@@ -181,11 +181,11 @@ export class EmbeddedStore implements EvidenceStore {
     const hour = r.graph.slice(-13);
     const e = (index.hours[hour] ??= { count: 0, quads: 0, firstSeq: r.seq, lastSeq: 0, lastDigest: '', segments: [], drill: [] });
     e.count++;
-    e.quads += r.lines.length;
+    e.quads += r.lineCount ?? r.lines.length;
     e.lastSeq = r.seq;
     e.lastDigest = r.digest;
     addRange((e.segments ??= []), at.start, at.end);
-    const drill = isDrillReceipt(r.lines);
+    const drill = receiptIsDrill(r);
     if (drill) addRange((e.drill ??= []), at.start, at.end);
     index.size = at.end;
     return drill;

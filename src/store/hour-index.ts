@@ -4,7 +4,8 @@
 
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BULK_CLASSES } from '../evidence/event-types.js';
+import { BULK_CLASSES, eventTypeInfo } from '../evidence/event-types.js';
+import type { Receipt } from '../evidence/receipt.js';
 import { KZ, parseGraphIri, V } from '../evidence/vocabulary.js';
 import { fileSize, type JournalFile, scanReceipts } from './journal.js';
 
@@ -41,6 +42,11 @@ export function isDrillReceipt(lines: readonly string[]): boolean {
     return !BULK_TYPES.has(line.slice(from, line.indexOf('>', from)));
   }
   return true;
+}
+
+/** isDrillReceipt of a sealed receipt: from the class of the event it records when it has one, without its lines. */
+export function receiptIsDrill(r: Receipt): boolean {
+  return r.event === undefined ? isDrillReceipt(r.lines) : !BULK_CLASSES.has(eventTypeInfo(r.event.type).className);
 }
 
 /** Appends the byte range [start, end) to a list of ranges, joining it to the last when they touch. */

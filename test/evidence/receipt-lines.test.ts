@@ -18,6 +18,7 @@ describe('receipt lines', () => {
     events.forEach((e, i) => {
       const r = toReceipt(e, at(i + 1), i > 0 ? `urn:kaizen:receipt:local:${i}` : undefined);
       expect(r.lines).toEqual(r.quads.map(quadLine));
+      expect(r.lineCount).toBe(r.lines.length);
     });
   });
 
@@ -26,6 +27,7 @@ describe('receipt lines', () => {
       fc.property(eventJson(), fc.integer({ min: 1, max: 2 ** 40 }), (json, seq) => {
         const r = toReceipt(parseEvent(json, 'event'), at(seq));
         expect(r.lines).toEqual(r.quads.map(quadLine));
+        expect(r.lineCount).toBe(r.lines.length);
         expect(r.digest).toBe(digestOf(r.lines.slice(0, -1), GENESIS_DIGEST));
       }),
       { numRuns: 300 },
