@@ -1,7 +1,8 @@
 // Benchmarks of the pipeline, the analyzer and the weekly review, each against a baseline measured
 // in the same run: `node --expose-gc dist/bench/pipeline.js [--days 7] [--rate 1] [--only-pipeline]`.
 //   1. the pipeline with a no-op evidence sink (simulation only) against the same run journaled
-//      with each hour rolled up (kaizen run), on the default week;
+//      with each hour rolled up (kaizen run), on the default week, and the floor the disk sets:
+//      the journal's bytes written and fsynced alone;
 //   2. the full analysis of that week from its rollups (SPARQL) against a hand-written scan of the
 //      same rollups computing the same figures, end to end from a fresh reader;
 //   3. the 5-Whys of the outage's first circuit opening;
@@ -9,7 +10,7 @@
 //   5. the same cold: the rollups rebuilt from raw by `kaizen rollup`, then the review (--no-cold skips it).
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadScenario, simulateInto } from '../src/cli/run.js';
 import { HOUR_MS, isoWeekOf } from '../src/evidence/time.js';
@@ -64,6 +65,30 @@ console.log(
   `pipeline, journaled:    ${run.summary.signals} signals, ${run.receipts} receipts, ${run.rollups} rollups in ${s(runMs)} = ${Math.round(run.summary.signals / (runMs / 1000))} signals/s (${((bareMs / runMs) * 100).toFixed(0)} % of the no-op run's rate); peak RSS ${(rss / 2 ** 30).toFixed(2)} GiB`,
 );
 Object.assign(out, { signals: run.summary.signals, receipts: run.receipts, bareMs, runMs, peakRssBytes: rss });
+
+// 1b. The floor the disk sets: the journal's bytes written and fsynced alone, in commits of the
+// size kaizen run makes (5,000 receipts), with no receipt built. What the journaled run cannot go below.
+{
+  const journalBytes = readdirSync(join(dir, 'journal')).reduce((n, f) => n + statSync(join(dir, 'journal', f)).size, 0);
+  const commits = Math.ceil(run.receipts / 5000);
+  const chunk = Buffer.alloc(Math.ceil(journalBytes / commits), 0x61);
+  const path = join(dir, 'disk-floor.bin');
+  const before = process.cpuUsage();
+  const fd = openSync(path, 'w');
+  t0 = performance.now();
+  for (let i = 0; i < commits; i++) {
+    writeSync(fd, chunk);
+    fdatasyncSync(fd);
+  }
+  const floorMs = performance.now() - t0;
+  closeSync(fd);
+  rmSync(path);
+  const cpu = process.cpuUsage(before);
+  console.log(
+    `disk floor:             ${(journalBytes / 2 ** 30).toFixed(2)} GiB of journal written and fsynced alone in ${commits} commits: ${s(floorMs)} (${(cpu.system / 1e6).toFixed(1)} s of it kernel CPU); the no-op run's time plus that floor = ${(((bareMs + floorMs) / runMs) * 100).toFixed(0)} % of the journaled run's`,
+  );
+  Object.assign(out, { journalBytes, floorMs, floorKernelMs: cpu.system / 1000 });
+}
 if (process.argv.includes('--only-pipeline')) {
   // Part 1 alone: while tuning the write path, the analysis and the review are not wanted.
   console.log(JSON.stringify(out));

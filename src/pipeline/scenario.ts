@@ -1,6 +1,6 @@
 // Scenario files: a traffic shape and timed incidents, parsed from YAML or JSON and validated.
 
-import { KaizenError, quoteInput } from '../errors.js';
+import { quoteInput } from '../errors.js';
 import { yamlValue } from '../yaml-text.js';
 import type { SimulatedDownstreamOptions } from './downstream.js';
 import { Fields } from './scenario-fields.js';
