@@ -22,10 +22,11 @@ import type {
 import { dayKey, daysIn, hourKey, type TimeRange } from '../evidence/time.js';
 import { hourGraphIri, rollupGraphIri, V } from '../evidence/vocabulary.js';
 import { ChainHead } from './chain-head.js';
-import { addRange, BULK_SIGNATURE, type DayIndex, readDayIndex, receiptIsDrill, writeDayIndex } from './hour-index.js';
+import { DayIndexes } from './day-indexes.js';
+import type { DayIndex } from './hour-index.js';
 import { HourPool } from './hour-pool.js';
-import { type JournalFile, type JournalKind, listJournalFiles, readTail, scanReceipts } from './journal.js';
-import { JournalWriter, type Placement } from './journal-writer.js';
+import { type JournalKind, listJournalFiles, readTail, scanReceipts } from './journal.js';
+import { JournalWriter } from './journal-writer.js';
 import { acquireLock, type DirectoryLock } from './lock.js';
 import { QuadIndex } from './quad-index.js';
 import { replayFile, replaySegments } from './replay.js';
@@ -61,8 +62,7 @@ export class EmbeddedStore implements EvidenceStore {
   private readonly ends = new Map<string, number>();
   /** The one day whose raw quads were parsed last, grouped by hour, for hour-by-hour loading. */
   private dayCache: { day: string; byHour: Map<string, Quad[]> } | undefined;
-  private readonly indexes = new Map<string, DayIndex>();
-  private readonly dirtyIndexes = new Set<string>();
+  private readonly days: DayIndexes;
   private readonly chain: ChainHead;
   private durable = { seq: 0, digest: GENESIS_DIGEST };
   private closed = false;
@@ -71,6 +71,7 @@ export class EmbeddedStore implements EvidenceStore {
     this.dataDir = options.dataDir;
     this.readOnly = options.readOnly === true;
     this.chain = new ChainHead(options.instance ?? 'local');
+    this.days = new DayIndexes(this.dataDir, this.readOnly, this.ends);
     this.notice = options.onNotice ?? (() => undefined);
     if (!this.readOnly) {
       mkdirSync(this.dataDir, { recursive: true });
@@ -139,14 +140,14 @@ export class EmbeddedStore implements EvidenceStore {
   private async commit(writer: JournalWriter, receipts: Receipt[], kind: JournalKind): Promise<AppendResult> {
     if (receipts.length === 0) return { receipts };
     // The index of each day written to, as it stood before this append (read or scanned once).
-    if (kind === 'raw') for (const day of new Set(receipts.map((r) => r.graph.slice(-13, -3)))) this.indexForAppend(day);
+    if (kind === 'raw') for (const day of new Set(receipts.map((r) => r.graph.slice(-13, -3)))) this.days.of(day);
     const placements = await writer.append(receipts.map((receipt) => ({ receipt, kind })));
     for (const [path, size] of writer.sizesByPath()) this.ends.set(path, size);
     const last = receipts[receipts.length - 1]!;
     if (last.seq > this.durable.seq) this.durable = { seq: last.seq, digest: last.digest };
     receipts.forEach((r, i) => {
       if (kind === 'raw') {
-        const drill = this.noteInIndex(r, placements[i]!);
+        const drill = this.days.note(r, placements[i]!);
         const hour = hourKey(r.timeMs);
         if (this.loaded.has(`raw:${hour}`) || (drill && this.loaded.has(`drill:${hour}`))) this.addReceiptToMemory(r, kind);
       } else if (this.loaded.has(`rollup:${r.graph.slice(-13, -3)}`)) this.addReceiptToMemory(r, kind);
@@ -160,56 +161,9 @@ export class EmbeddedStore implements EvidenceStore {
     this.index.addQuads(r.quads as Quad[]);
   }
 
-  /** The index a writer keeps up to date as it appends to a day. */
-  private indexForAppend(day: string): DayIndex {
-    let index = this.indexes.get(day);
-    if (index === undefined) {
-      index = this.dayIndex(day);
-      this.indexes.set(day, index);
-    }
-    return index;
-  }
-
-  /**
-   * Records a committed raw receipt in its day's index, with the bytes it took in the file;
-   * true when it is a receipt a drill-down reads.
-   */
-  private noteInIndex(r: Receipt, at: Placement): boolean {
-    const day = r.graph.slice(-13, -3);
-    const index = this.indexForAppend(day);
-    this.dirtyIndexes.add(day);
-    const hour = r.graph.slice(-13);
-    const e = (index.hours[hour] ??= { count: 0, quads: 0, firstSeq: r.seq, lastSeq: 0, lastDigest: '', segments: [], drill: [] });
-    e.count++;
-    e.quads += r.lineCount ?? r.lines.length;
-    e.lastSeq = r.seq;
-    e.lastDigest = r.digest;
-    addRange((e.segments ??= []), at.start, at.end);
-    const drill = receiptIsDrill(r);
-    if (drill) addRange((e.drill ??= []), at.start, at.end);
-    index.size = at.end;
-    return drill;
-  }
-
-  private file(day: string, kind: JournalKind): JournalFile | undefined {
-    return listJournalFiles(this.dataDir).find((f) => f.day === day && f.kind === kind);
-  }
-
-  /** Per hour of a day: raw receipt count and last digest (derived from the journal, cached). */
+  /** Per hour of a day: raw receipt count, last digest and byte ranges (derived from the journal, cached). */
   dayIndex(day: string): DayIndex {
-    const cached = this.indexes.get(day);
-    if (cached !== undefined) return cached;
-    const file = this.file(day, 'raw');
-    if (file === undefined) {
-      const empty: DayIndex = { size: 0, bulk: BULK_SIGNATURE, hours: {} };
-      if (!this.readOnly) this.indexes.set(day, empty);
-      return empty;
-    }
-    const { index, fresh } = readDayIndex(this.dataDir, file, this.ends.get(file.path));
-    this.indexes.set(day, index);
-    // A writer keeps a fresh scan for the next command; a reader changes nothing on disk.
-    if (fresh && !this.readOnly) writeDayIndex(this.dataDir, day, index);
-    return index;
+    return this.days.of(day);
   }
 
   /**
@@ -257,7 +211,7 @@ export class EmbeddedStore implements EvidenceStore {
   private parseRawDay(day: string): Map<string, Quad[]> {
     if (this.dayCache?.day === day) return this.dayCache.byHour;
     const byHour = new Map<string, Quad[]>();
-    const file = this.file(day, 'raw');
+    const file = this.days.file(day, 'raw');
     if (file !== undefined) {
       replayFile(file.path, this.ends.get(file.path), (quads) => {
         for (const q of quads) {
@@ -291,7 +245,7 @@ export class EmbeddedStore implements EvidenceStore {
     const wanted = this.hoursToLoad(day, range).filter((hour) => !this.loaded.has(`drill:${hour}`));
     if (wanted.length === 0) return;
     const index = this.dayIndex(day);
-    const file = this.file(day, 'raw');
+    const file = this.days.file(day, 'raw');
     if (!wanted.every((h) => index.hours[h] === undefined || index.hours[h]!.drill !== undefined)) {
       this.loadRawHours(day, range);
       return;
@@ -315,7 +269,7 @@ export class EmbeddedStore implements EvidenceStore {
       return;
     }
     // The index knows where each hour's receipts are in the day file: read just those bytes.
-    const file = this.file(day, 'raw');
+    const file = this.days.file(day, 'raw');
     if (file !== undefined && this.dayCache?.day !== day && wanted.every((h) => index.hours[h] === undefined || index.hours[h]!.segments !== undefined)) {
       for (const hour of wanted) {
         const ranges = index.hours[hour]?.segments ?? [];
@@ -336,7 +290,7 @@ export class EmbeddedStore implements EvidenceStore {
     const key = `rollup:${day}`;
     if (this.loaded.has(key)) return;
     this.loaded.add(key);
-    const file = this.file(day, 'rollup');
+    const file = this.days.file(day, 'rollup');
     if (file === undefined) return;
     // A later rollup of an hour supersedes an earlier one: keep the last receipt per hour graph.
     const latest = new Map<string, Quad[]>();
@@ -487,11 +441,7 @@ export class EmbeddedStore implements EvidenceStore {
     try {
       await this.writer?.close();
       if (this.writer !== undefined) {
-        // The writer kept each day's index up to date, byte ranges included, as it appended.
-        for (const day of this.dirtyIndexes) {
-          const index = this.indexes.get(day);
-          if (index !== undefined) writeDayIndex(this.dataDir, day, index);
-        }
+        this.days.flush();
         if (this.durable.seq > 0) {
           const head = join(this.dataDir, 'HEAD');
           writeFileSync(`${head}.tmp`, `${this.durable.seq} ${this.durable.digest}\n`);
