@@ -45,7 +45,7 @@ export interface RunOptions {
   readonly durationMs?: number;
   readonly rate?: number;
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Rolls up each closed hour through SPARQL as the run goes (default true). */
+  /** Rolls up each closed hour as the run goes, from the rows folded as it was appended (default true). */
   readonly rollup?: boolean;
   readonly onHour?: (done: number, total: number, summary: SimulationSummary) => void;
   /** Simulates on a worker thread when the built worker script is there (default true). */
