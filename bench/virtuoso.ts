@@ -22,6 +22,14 @@ export interface Virtuoso {
   start(): Promise<void>;
   /** Stops it and removes its folder. */
   dispose(): Promise<void>;
+  /** Runs SQL statements through isql-vt as dba; resolves to what isql printed. */
+  isql(sql: string): Promise<string>;
+  /**
+   * Loads every `*.nq` file in `dir` (one of `loadDirs`) with the bulk loader, then checkpoints.
+   * Its loader stores an xsd:integer past 32 bits as an xsd:decimal; those are turned back into
+   * integers, as INSERT DATA stores them (receipt times in milliseconds are such integers).
+   */
+  bulkLoad(dir: string): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -41,6 +49,8 @@ export interface VirtuosoSettings {
   readonly buffers?: number;
   /** [SPARQL] ResultSetMaxRows (the system ini has 10,000). */
   readonly maxRows?: number;
+  /** Folders the bulk loader may read ([Parameters] DirsAllowed). */
+  readonly loadDirs?: readonly string[];
 }
 
 /** The system virtuoso.ini with the database in `dir` and both services on loopback ports. */
@@ -61,6 +71,7 @@ function iniFor(dir: string, sqlPort: number, httpPort: number, settings: Virtuo
       if (key === 'ServerPort' && section === 'HTTPServer') return `ServerPort = 127.0.0.1:${httpPort}`;
       if (settings.buffers !== undefined && section === 'Parameters' && /^\s*NumberOfBuffers/.test(line)) return `NumberOfBuffers = ${settings.buffers}`;
       if (settings.buffers !== undefined && section === 'Parameters' && /^\s*MaxDirtyBuffers/.test(line)) return `MaxDirtyBuffers = ${Math.floor(settings.buffers * 0.75)}`;
+      if (settings.loadDirs !== undefined && key === 'DirsAllowed') return `${line.trimEnd()}, ${settings.loadDirs.join(', ')}`;
       if (settings.maxRows !== undefined && key === 'ResultSetMaxRows') return `ResultSetMaxRows = ${settings.maxRows}`;
       return line;
     })
@@ -118,9 +129,43 @@ export async function startVirtuoso(settings: VirtuosoSettings = {}): Promise<Vi
     }
     fs.rmSync(path.join(dir, 'virtuoso.lck'), { force: true });
   };
+  const isql = async (sql: string): Promise<string> => {
+    const { stdout } = await run('isql-vt', [`127.0.0.1:${sqlPort}`, 'dba', 'dba', `exec=${sql}`], { maxBuffer: 64 * 1024 * 1024 });
+    if (/\*\*\* Error/.test(stdout)) throw new Error(`isql: ${stdout.trim()}`);
+    return stdout;
+  };
+  const bulkLoad = async (dir: string): Promise<void> => {
+    await isql(`DELETE FROM DB.DBA.LOAD_LIST; ld_dir('${dir}', '*.nq', 'urn:kaizen:bulk-default');`);
+    // One loader per core; each takes whole files from the list.
+    await Promise.all(os.cpus().map(() => isql('rdf_loader_run();')));
+    await isql('checkpoint;');
+    const failed = await isql("SELECT ll_file, ll_error FROM DB.DBA.LOAD_LIST WHERE ll_error IS NOT NULL OR ll_state <> 2;");
+    if (/\.nq/.test(failed)) throw new Error(`the bulk loader did not load every file:\n${failed}`);
+    // xsd:decimal is __tag 219 in Virtuoso's ANY columns; kz:epochMs is the only integer past 32 bits kaizen writes.
+    const p = "iri_to_id('https://w3id.org/kaizen/ns#epochMs')";
+    await isql(
+      [
+        'log_enable(2);',
+        'DROP TABLE DB.DBA.KZ_FIX;',
+      ].join(' '),
+    ).catch(() => undefined);
+    await isql(
+      [
+        'log_enable(2);',
+        'CREATE TABLE DB.DBA.KZ_FIX (G IRI_ID_8, S IRI_ID_8, O ANY);',
+        `INSERT INTO DB.DBA.KZ_FIX (G, S, O) SELECT G, S, O FROM DB.DBA.RDF_QUAD WHERE P = ${p} AND __tag(O) = 219;`,
+        `DELETE FROM DB.DBA.RDF_QUAD WHERE P = ${p} AND __tag(O) = 219;`,
+        `INSERT INTO DB.DBA.RDF_QUAD (G, S, P, O) SELECT G, S, ${p}, cast(O AS INTEGER) FROM DB.DBA.KZ_FIX;`,
+        'DROP TABLE DB.DBA.KZ_FIX;',
+        'checkpoint;',
+      ].join(' '),
+    );
+  };
   await start();
-  await run('isql-vt', [`127.0.0.1:${sqlPort}`, 'dba', 'dba', 'exec=GRANT SPARQL_UPDATE TO "SPARQL";']);
+  await isql('GRANT SPARQL_UPDATE TO "SPARQL";');
   return {
+    isql,
+    bulkLoad,
     endpoint,
     dir,
     kill,

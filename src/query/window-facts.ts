@@ -98,8 +98,7 @@ export async function loadWindowFacts(store: EvidenceStore, range: TimeRange): P
   const q = loadCatalogue().get('rollup-rows');
   if (q === undefined) throw new KaizenError('KZN_QUERY_UNKNOWN', "the analyzer's query rollup-rows.rq is missing from queries/");
   await store.load({ range, rollups: true });
-  const r = await store.query(q.text, { timeoutMs: FACT_QUERY_TIMEOUT_MS });
-  if (r.kind !== 'bindings') throw new KaizenError('KZN_QUERY_FAILED', 'the query rollup-rows must be a SELECT');
-  const rows = r.rows.map((b) => ({ s: b.s?.value ?? '', p: b.p?.value ?? '', o: b.o?.value ?? '' }));
+  const r = await store.selectValues(q.text, { timeoutMs: FACT_QUERY_TIMEOUT_MS });
+  const rows = r.rows.map((b) => ({ s: b.s ?? '', p: b.p ?? '', o: b.o ?? '' }));
   return { facts: foldFacts(range, foldRollupRows(rows, range)), queries: [...FACT_QUERIES] };
 }

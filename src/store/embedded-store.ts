@@ -8,16 +8,18 @@ import { DataFactory, type Quad } from 'n3';
 import { KaizenError } from '../errors.js';
 import type { KaizenEvent } from '../evidence/event.js';
 import { GENESIS_DIGEST, type Receipt } from '../evidence/receipt.js';
-import type {
-  AppendResult,
-  EvidenceStore,
-  PartitionRequest,
-  QueryOptions,
-  QueryResult,
-  RawHourQueries,
-  ReceiptBuilder,
-  StoreStats,
-  VerifyReport,
+import {
+  type AppendResult,
+  type EvidenceStore,
+  type PartitionRequest,
+  type QueryOptions,
+  type QueryResult,
+  type RawHourQueries,
+  type ReceiptBuilder,
+  type StoreStats,
+  type ValueRows,
+  type VerifyReport,
+  valuesOf,
 } from '../evidence/store.js';
 import { hourKey, type TimeRange } from '../evidence/time.js';
 import { hourGraphIri } from '../evidence/vocabulary.js';
@@ -230,6 +232,10 @@ export class EmbeddedStore implements EvidenceStore {
   async query(sparql: string, options?: QueryOptions): Promise<QueryResult> {
     const { runQuery } = await import('../query/engine.js');
     return runQuery(this.index, sparql, options);
+  }
+
+  async selectValues(sparql: string, options?: QueryOptions): Promise<ValueRows> {
+    return valuesOf(await this.query(sparql, options));
   }
 
   match(subject: RDF.Term | null, predicate: RDF.Term | null, object: RDF.Term | null, graph: RDF.Term | null): Quad[] {

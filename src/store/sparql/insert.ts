@@ -12,17 +12,30 @@ function tripleOf(line: string): string {
   return `${line.slice(0, at)} .`;
 }
 
+/** The journal entry of a receipt: (predicate, object) pairs in N-Triples syntax, which is also SPARQL's. */
+export function journalTriples(r: OutgoingReceipt): [string, string][] {
+  const int = (n: number): string => `"${n}"^^<${XSD}integer>`;
+  return [
+    [J.seq, int(r.seq)],
+    [J.epochMs, int(r.timeMs)],
+    [J.hour, sparqlString(r.hour)],
+    [J.day, sparqlString(r.hour.slice(0, 10))],
+    [J.kind, sparqlString(r.kind)],
+    [J.storedIn, sparqlIri(r.serverGraph)],
+    [J.digest, sparqlString(r.digest)],
+    [J.quadCount, int(r.lines.length)],
+    [J.lines, sparqlString(r.lines.join(''))],
+  ];
+}
+
 /** Triples in a journal entry. */
 const JOURNAL_TRIPLES = 9;
 
-/** The journal entry of a receipt, as triples. */
+/** The journal entry of a receipt, as SPARQL triples. */
 function journalEntry(r: OutgoingReceipt): string {
-  const s = sparqlIri(r.iri);
-  return [
-    `${s} <${J.seq}> ${r.seq} ; <${J.epochMs}> ${r.timeMs} ; <${J.hour}> ${sparqlString(r.hour)} ; <${J.day}> ${sparqlString(r.hour.slice(0, 10))} ;`,
-    `  <${J.kind}> ${sparqlString(r.kind)} ; <${J.storedIn}> ${sparqlIri(r.serverGraph)} ; <${J.digest}> ${sparqlString(r.digest)} ;`,
-    `  <${J.quadCount}> "${r.lines.length}"^^<${XSD}integer> ; <${J.lines}> ${sparqlString(r.lines.join(''))} .`,
-  ].join('\n');
+  return `${sparqlIri(r.iri)} ${journalTriples(r)
+    .map(([p, o]) => `<${p}> ${o}`)
+    .join(' ;\n  ')} .`;
 }
 
 /** One INSERT DATA request, and how many receipts of the batch are whole once it has been applied. */

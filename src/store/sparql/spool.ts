@@ -4,6 +4,8 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KaizenError } from '../../errors.js';
+import type { Receipt } from '../../evidence/receipt.js';
+import { parseGraphIri } from '../../evidence/vocabulary.js';
 
 /** A sealed receipt as the server will store it. */
 export interface OutgoingReceipt {
@@ -17,6 +19,12 @@ export interface OutgoingReceipt {
   readonly serverGraph: string;
   /** Its N-Quads lines exactly as sealed, the digest line last. */
   readonly lines: readonly string[];
+}
+
+/** A sealed receipt as it goes to the server, into `serverGraph`. */
+export function outgoingReceipt(r: Receipt, kind: 'raw' | 'rollup', serverGraph: string): OutgoingReceipt {
+  const hour = parseGraphIri(r.graph)?.hour ?? new Date(r.timeMs).toISOString().slice(0, 13);
+  return { iri: r.iri, seq: r.seq, timeMs: r.timeMs, kind, hour, digest: r.digest, serverGraph, lines: r.lines };
 }
 
 export class Spool {

@@ -16,7 +16,7 @@ describe('the INSERT DATA requests of a batch', () => {
     const [only] = insertRequests([receipt(1, 2)], 'urn:kaizen:journal');
     expect(only!.complete).toBe(1);
     expect(only!.text).toContain('GRAPH <urn:kaizen:hour:2026-11-16T10> {\n<urn:kaizen:receipt:local:1> <urn:p:0> "v 0" .\n<urn:kaizen:receipt:local:1> <urn:p:1> "v 1" .\n}');
-    expect(only!.text).toMatch(/GRAPH <urn:kaizen:journal> \{\n<urn:kaizen:receipt:local:1> <https:\/\/w3id.org\/kaizen\/ns#seq> 1 ;/);
+    expect(only!.text).toMatch(/GRAPH <urn:kaizen:journal> \{\n<urn:kaizen:receipt:local:1> <https:\/\/w3id.org\/kaizen\/ns#seq> "1"\^\^<http:\/\/www.w3.org\/2001\/XMLSchema#integer> ;/);
   });
 
   it('cuts a batch at the triple limit and says how many receipts each request completes', () => {

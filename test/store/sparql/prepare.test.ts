@@ -5,7 +5,7 @@ import { DataFactory } from 'n3';
 import { describe, expect, it } from 'vitest';
 import { isKaizenError } from '../../../src/errors.js';
 import { loadCatalogue } from '../../../src/query/catalogue.js';
-import { prepareQuery } from '../../../src/store/sparql/prepare.js';
+import { MAX_EXPANDED_GRAPHS, prepareQuery, unionOverGraphs } from '../../../src/store/sparql/prepare.js';
 
 const { namedNode, literal } = DataFactory;
 const XSD_INTEGER = namedNode('http://www.w3.org/2001/XMLSchema#integer');
@@ -65,10 +65,10 @@ describe('preparing a query for a SPARQL server', () => {
 
 describe('naming the loaded partitions as the dataset of a query', () => {
   it('puts FROM and FROM NAMED before the WHERE group, after the CONSTRUCT template', () => {
-    const prepared = prepareQuery('CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }', {}, ['urn:kaizen:hour:2026-11-16T10', 'urn:kaizen:rollup:2026-11-16T10']);
+    const prepared = prepareQuery('CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }', {}, ['urn:kaizen:hour:2026-11-16T10', 'urn:kaizen:rollup:2026-11-16T10']);
     expect(prepared.hasDataset).toBe(true);
     expect(prepared.text).toBe(
-      'CONSTRUCT { ?s ?p ?o } FROM <urn:kaizen:hour:2026-11-16T10>\nFROM <urn:kaizen:rollup:2026-11-16T10>\nFROM NAMED <urn:kaizen:hour:2026-11-16T10>\nFROM NAMED <urn:kaizen:rollup:2026-11-16T10>\nWHERE { GRAPH ?g { ?s ?p ?o } }',
+      'CONSTRUCT { ?s ?p ?o } FROM <urn:kaizen:hour:2026-11-16T10>\nFROM <urn:kaizen:rollup:2026-11-16T10>\nFROM NAMED <urn:kaizen:hour:2026-11-16T10>\nFROM NAMED <urn:kaizen:rollup:2026-11-16T10>\nWHERE { ?s ?p ?o }',
     );
   });
 
@@ -79,5 +79,66 @@ describe('naming the loaded partitions as the dataset of a query', () => {
   it('leaves a query that names its own dataset as it is', () => {
     const text = 'SELECT * FROM <urn:x> WHERE { ?s ?p ?o }';
     expect(prepareQuery(text, {}, ['urn:kaizen:hour:2026-11-16T10'])).toEqual({ form: 'SELECT', text, hasDataset: true });
+  });
+});
+
+describe('spelling out GRAPH ?g over the dataset, graph by graph', () => {
+  const dataset = ['urn:kaizen:rollup:2026-11-16T10', 'urn:kaizen:rollup:2026-11-16T11'];
+
+  it('spells out a pattern of one triple whatever its terms hold', () => {
+    for (const text of ['SELECT * WHERE { GRAPH ?g { ?s <urn:p;x> "a . b; c, d" . } }', 'SELECT * WHERE { GRAPH ?g { ?s <urn:p> 1.5 } }']) {
+      expect(prepareQuery(text, {}, dataset).text, text).not.toMatch(/GRAPH \?g/);
+    }
+  });
+
+  it('turns a GRAPH pattern on a variable into a union with one branch per graph, the variable bound in each', () => {
+    const prepared = prepareQuery('SELECT ?g ?s WHERE { GRAPH ?g { ?s a <urn:T> } FILTER (?s != <urn:x>) }', {}, dataset);
+    expect(prepared.text).toContain(
+      '{ { VALUES ?g { <urn:kaizen:rollup:2026-11-16T10> } GRAPH <urn:kaizen:rollup:2026-11-16T10> { ?s a <urn:T> } }\n  UNION { VALUES ?g { <urn:kaizen:rollup:2026-11-16T11> } GRAPH <urn:kaizen:rollup:2026-11-16T11> { ?s a <urn:T> } } } FILTER (?s != <urn:x>) }',
+    );
+    expect(prepared.text).not.toMatch(/GRAPH \?g/);
+  });
+
+  it('spells out every such pattern, and binds parameters once at the top', () => {
+    const text = 'SELECT * WHERE { GRAPH ?a { ?s <urn:p> ?t } GRAPH ?b { ?s <urn:q> ?u } FILTER (?t < ?to) }';
+    const prepared = prepareQuery(text, { to: literal('5', XSD_INTEGER) }, dataset);
+    expect(prepared.text.match(/GRAPH <urn:kaizen:rollup:2026-11-16T1[01]>/g)?.length).toBe(4);
+    expect(prepared.text.match(/VALUES \(\?to\)/g)?.length).toBe(1);
+  });
+
+  it('leaves a pattern of more than one triple, one with a group inside it, one on a bound parameter, and one in a string or comment', () => {
+    const cases = [
+      'SELECT * WHERE { GRAPH ?g { ?s ?p ?o OPTIONAL { ?s <urn:q> ?x } } }',
+      'SELECT * WHERE { GRAPH ?g { ?s a <urn:T> ; <urn:p> ?o } }',
+      'SELECT * WHERE { GRAPH ?g { ?s a <urn:T> . ?s <urn:p> ?o } }',
+      'SELECT * WHERE { ?s <urn:p> "GRAPH ?g { ?s ?p ?o }" }\n# GRAPH ?g { ?s ?p ?o }',
+    ];
+    for (const text of cases) expect(prepareQuery(text, {}, dataset).text).toMatch(/GRAPH \?g|"GRAPH \?g/);
+    const bound = prepareQuery('SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }', { g: namedNode(dataset[0]!) }, dataset);
+    expect(bound.text).toContain('GRAPH ?g { ?s ?p ?o }');
+  });
+
+  it(`leaves a dataset of more than ${MAX_EXPANDED_GRAPHS} graphs to FROM NAMED alone`, () => {
+    const many = Array.from({ length: MAX_EXPANDED_GRAPHS + 1 }, (_, i) => `urn:kaizen:hour:g${i}`);
+    expect(prepareQuery('SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }', {}, many).text).toContain('WHERE { GRAPH ?g { ?s ?p ?o } }');
+  });
+
+  it('tells a query whose rows are a union over the graphs, which may go as requests over parts of the dataset', () => {
+    expect(unionOverGraphs(loadCatalogue().get('rollup-rows')!.text)).toBe(true);
+    expect(unionOverGraphs('SELECT ?s WHERE { VALUES ?p { <urn:p> } GRAPH ?g { ?s ?p ?o } . }')).toBe(true);
+    for (const text of [
+      'SELECT (COUNT(?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }',
+      'SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } }',
+      'SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?s',
+      'SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 5',
+      'SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } GRAPH ?h { ?s ?p ?x } }',
+      'SELECT ?s WHERE { ?s <urn:in> ?x . GRAPH ?g { ?s ?p ?o } }',
+      'SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER (?o > 1) }',
+      'SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } OPTIONAL { ?s <urn:q> ?x } }',
+      'SELECT ?s WHERE { { SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } } } }',
+      'ASK { GRAPH ?g { ?s ?p ?o } }',
+    ]) {
+      expect(unionOverGraphs(text), text).toBe(false);
+    }
   });
 });
