@@ -24,11 +24,7 @@ export interface Virtuoso {
   dispose(): Promise<void>;
   /** Runs SQL statements through isql-vt as dba; resolves to what isql printed. */
   isql(sql: string): Promise<string>;
-  /**
-   * Loads every `*.nq` file in `dir` (one of `loadDirs`) with the bulk loader, then checkpoints.
-   * Its loader stores an xsd:integer past 32 bits as an xsd:decimal; those are turned back into
-   * integers, as INSERT DATA stores them (receipt times in milliseconds are such integers).
-   */
+  /** Loads every `*.trig` file in `dir` (one of `loadDirs`) with the bulk loader, then checkpoints. */
   bulkLoad(dir: string): Promise<void>;
 }
 
@@ -135,31 +131,12 @@ export async function startVirtuoso(settings: VirtuosoSettings = {}): Promise<Vi
     return stdout;
   };
   const bulkLoad = async (dir: string): Promise<void> => {
-    await isql(`DELETE FROM DB.DBA.LOAD_LIST; ld_dir('${dir}', '*.nq', 'urn:kaizen:bulk-default');`);
+    await isql(`DELETE FROM DB.DBA.LOAD_LIST; ld_dir('${dir}', '*.trig', 'urn:kaizen:bulk-default');`);
     // One loader per core; each takes whole files from the list.
     await Promise.all(os.cpus().map(() => isql('rdf_loader_run();')));
     await isql('checkpoint;');
     const failed = await isql("SELECT ll_file, ll_error FROM DB.DBA.LOAD_LIST WHERE ll_error IS NOT NULL OR ll_state <> 2;");
-    if (/\.nq/.test(failed)) throw new Error(`the bulk loader did not load every file:\n${failed}`);
-    // xsd:decimal is __tag 219 in Virtuoso's ANY columns; kz:epochMs is the only integer past 32 bits kaizen writes.
-    const p = "iri_to_id('https://w3id.org/kaizen/ns#epochMs')";
-    await isql(
-      [
-        'log_enable(2);',
-        'DROP TABLE DB.DBA.KZ_FIX;',
-      ].join(' '),
-    ).catch(() => undefined);
-    await isql(
-      [
-        'log_enable(2);',
-        'CREATE TABLE DB.DBA.KZ_FIX (G IRI_ID_8, S IRI_ID_8, O ANY);',
-        `INSERT INTO DB.DBA.KZ_FIX (G, S, O) SELECT G, S, O FROM DB.DBA.RDF_QUAD WHERE P = ${p} AND __tag(O) = 219;`,
-        `DELETE FROM DB.DBA.RDF_QUAD WHERE P = ${p} AND __tag(O) = 219;`,
-        `INSERT INTO DB.DBA.RDF_QUAD (G, S, P, O) SELECT G, S, ${p}, cast(O AS INTEGER) FROM DB.DBA.KZ_FIX;`,
-        'DROP TABLE DB.DBA.KZ_FIX;',
-        'checkpoint;',
-      ].join(' '),
-    );
+    if (/\.trig/.test(failed)) throw new Error(`the bulk loader did not load every file:\n${failed}`);
   };
   await start();
   await isql('GRANT SPARQL_UPDATE TO "SPARQL";');

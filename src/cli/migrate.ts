@@ -2,12 +2,15 @@
 // unchanged, from the data directory to a SPARQL server or back; resumes where a copy stopped
 // and verifies the destination at the end.
 
+import { existsSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { KaizenError, quoteInput } from '../errors.js';
 import type { Receipt } from '../evidence/receipt.js';
 import { openEmbeddedStore } from '../store/embedded-store.js';
 import { listJournalFiles, scanReceipts } from '../store/journal.js';
 import { parseReceiptLines } from '../store/receipt-lines.js';
+import type { SparqlStore } from '../store/sparql-store.js';
 import { type CliDeps, dataDirOf, type GlobalOptions, progressPrinter } from './context.js';
 import { storeChoice } from './store-choice.js';
 
@@ -37,9 +40,18 @@ interface SealedSink {
 }
 
 /** Runs the command (its options are defined in commands.ts). */
-export async function runMigrate(deps: CliDeps, opts: { to: string }, cmd: Command): Promise<void> {
+export async function runMigrate(deps: CliDeps, opts: { to: string; loadFiles?: string }, cmd: Command): Promise<void> {
   if (opts.to !== 'sparql' && opts.to !== 'embedded') {
     throw new KaizenError('KZN_USAGE', `--to: expected sparql or embedded, got ${quoteInput(opts.to)}`);
+  }
+  if (opts.loadFiles !== undefined) {
+    if (opts.to !== 'sparql') throw new KaizenError('KZN_USAGE', '--load-files writes files for a SPARQL server\'s loader: it goes with --to sparql');
+    const dir = resolve(deps.cwd, opts.loadFiles);
+    if (existsSync(dir) && readdirSync(dir).some((f) => /^kaizen-\d+\.trig$/.test(f))) {
+      throw new KaizenError('KZN_USAGE', `--load-files: ${dir} already holds load files (kaizen-*.trig)`, {
+        hint: 'Load them into the server and remove them, or choose an empty folder.',
+      });
+    }
   }
   const global = cmd.optsWithGlobals<GlobalOptions>();
   const choice = storeChoice(deps.env, { ...global, store: 'sparql' });
@@ -48,6 +60,7 @@ export async function runMigrate(deps: CliDeps, opts: { to: string }, cmd: Comma
   const notice = (m: string): void => deps.stderr(`notice: ${m}\n`);
   const { openSparqlStore } = await import('../store/sparql-store.js');
   const server = { ...choice.sparql, dataDir, instance: choice.instance, onNotice: notice };
+  if (opts.loadFiles !== undefined) return writeLoadFiles(deps, resolve(deps.cwd, opts.loadFiles), embeddedChain(dataDir), await openSparqlStore(server));
   let source: AsyncIterable<Receipt> | Iterable<Receipt>;
   let sink: SealedSink;
   let closeSource = async (): Promise<void> => undefined;
@@ -93,5 +106,44 @@ export async function runMigrate(deps: CliDeps, opts: { to: string }, cmd: Comma
   } finally {
     await sink.close();
     await closeSource();
+  }
+}
+
+/**
+ * Writes the receipts the server lacks as TriG load files for its own bulk loader, instead of
+ * sending them: at about 150 receipts a second through INSERT DATA, a million take hours; a
+ * loader takes them in minutes. A second `kaizen migrate --to sparql` after the load sends what is
+ * still missing and verifies the chain.
+ */
+async function writeLoadFiles(deps: CliDeps, dir: string, source: Iterable<Receipt>, store: SparqlStore): Promise<void> {
+  try {
+    const start = store.head();
+    const files = store.loadFiles(dir);
+    const progress = progressPrinter(deps, 'writing');
+    let batch: Receipt[] = [];
+    const flush = async (): Promise<void> => {
+      files.add(await store.stageSealed(batch));
+      batch = [];
+      progress(files.receipts);
+    };
+    for (const r of source) {
+      if (r.seq < start.seq) continue;
+      if (r.seq === start.seq) {
+        if (r.digest !== start.digest) throw new KaizenError('KZN_CHAIN_BROKEN', `the server holds another chain: its receipt ${start.seq} has digest ${start.digest}, this one's ${r.digest}`);
+        continue;
+      }
+      batch.push(r);
+      if (batch.length >= BATCH) await flush();
+    }
+    if (batch.length > 0) await flush();
+    const written = files.close();
+    const after = start.seq > 0 ? ` after receipt ${start.seq}, the last the server holds` : '';
+    deps.stdout(
+      `wrote ${files.receipts} receipts (${files.quads} quads)${after} to ${written.length} TriG files in ${dir}\n` +
+        "Load them with the server's bulk loader, then run kaizen migrate --to sparql again: it sends what is still missing and verifies the chain.\n" +
+        `Virtuoso (the folder in DirsAllowed): isql-vt 1111 dba dba exec="ld_dir('${dir}', '*.trig', 'urn:kaizen:load'); rdf_loader_run(); checkpoint;"\n`,
+    );
+  } finally {
+    await store.close();
   }
 }

@@ -27,6 +27,7 @@ import { acquireLock, type DirectoryLock } from './lock.js';
 import { type Credentials, DEFAULT_RETRY, type RetryPolicy, SparqlHttp } from './sparql/http.js';
 import { readJournal, statsOf, verifyInstance } from './sparql/journal-graph.js';
 import { DEFAULT_GRAPH_PREFIX, InstanceLayout, instanceIri, instancePrefix, J, registryGraph } from './sparql/layout.js';
+import { LoadFiles } from './sparql/load-file.js';
 import { type HourSummaries, ServerPartitions } from './sparql/partitions.js';
 import { type PreparedQuery, prepareQuery, unionOverGraphs } from './sparql/prepare.js';
 import { SparqlRemote } from './sparql/remote.js';
@@ -185,6 +186,23 @@ export class SparqlStore implements EvidenceStore {
       this.partitions.reachAppended(r, items[i]!.kind, items[i]!.serverGraph);
     });
     return { receipts };
+  }
+
+  /**
+   * The receipts appendSealed would send, as they would go to the server, without sending them:
+   * for the server's own bulk loader (kaizen migrate --load-files). The head moves past them here
+   * only; the server has them once the load files are loaded.
+   */
+  async stageSealed(receipts: readonly Receipt[]): Promise<OutgoingReceipt[]> {
+    this.assertWritable();
+    this.rolledUp ??= await this.rolledUpHours();
+    this.chain.follow(receipts);
+    return receipts.map((r) => this.outgoing(r, r.graph.startsWith('urn:kaizen:rollup:') ? 'rollup' : 'raw'));
+  }
+
+  /** Load files for this writer's receipts (see stageSealed), in `dir`. */
+  loadFiles(dir: string): LoadFiles {
+    return new LoadFiles(dir, this.own, this.graphPrefix);
   }
 
   private async rolledUpHours(): Promise<Set<string>> {

@@ -43,7 +43,7 @@ function loadFilesOfFixture(prefix: string, dir: string, maxBytes?: number): Loa
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'kz-bulk-'));
   fs.mkdirSync(path.join(work, 'load'));
-  virtuoso = await startVirtuoso({ loadDirs: [path.join(work, 'load')] });
+  virtuoso = await startVirtuoso({ loadDirs: [path.join(work, 'load'), path.join(work, 'migrate')] });
   const appended = await kaizen(path.join(work, 'a'), ['--store', 'sparql', '--endpoint', virtuoso.endpoint, '--graph-prefix', APPENDED, 'import', '--no-rollup', FIXTURE_FILE]);
   expect(appended.stderr).toBe('');
   const files = loadFilesOfFixture(LOADED, path.join(work, 'load'), 200_000);
@@ -93,5 +93,26 @@ describe('a chain bulk-loaded into Virtuoso', () => {
     expect(verify.code).toBe(0);
     const receipts = Number(/([\d,]+) receipts/.exec(verify.stdout)?.[1]?.replace(/,/g, ''));
     expect(receipts).toBeGreaterThan(463);
+  });
+
+  it('migrates an embedded store through load files: written, loaded, then completed and verified by a second migrate', async () => {
+    const prefix = 'urn:kaizen:migrated:';
+    const data = path.join(work, 'm');
+    const onServer = ['--store', 'sparql', '--endpoint', virtuoso.endpoint, '--graph-prefix', prefix];
+    expect((await kaizen(data, ['import', FIXTURE_FILE])).code).toBe(0);
+    const written = await kaizen(data, [...onServer, 'migrate', '--to', 'sparql', '--load-files', path.join(work, 'migrate')]);
+    expect(written.stderr).toBe('');
+    expect(written.code).toBe(0);
+    const receipts = Number(/wrote (\d+) receipts/.exec(written.stdout)?.[1]);
+    expect(receipts).toBeGreaterThan(463);
+    expect(written.stdout).toContain(`ld_dir('${path.join(work, 'migrate')}', '*.trig'`);
+    await virtuoso.bulkLoad(path.join(work, 'migrate'));
+    const completed = await kaizen(data, [...onServer, 'migrate', '--to', 'sparql']);
+    expect(completed.stderr).toBe('');
+    expect(completed.stdout).toMatch(new RegExp(`^migrated 0 receipts to the sparql store, resumed after receipt ${receipts}; ${receipts} receipts verify`));
+    const a = await kaizen(data, ['review', '--week', '2026-W47', '--format', 'md']);
+    const l = await kaizen(data, [...onServer, 'review', '--week', '2026-W47', '--format', 'md']);
+    expect(l.code).toBe(0);
+    expect(l.stdout).toBe(a.stdout);
   });
 });

@@ -1,4 +1,4 @@
-// Bulk-load files for a SPARQL server: N-Quads of exactly what the appends of a run of receipts
+// Bulk-load files for a SPARQL server: TriG of exactly what the appends of a run of receipts
 // would store there (each receipt's quads in its server graph, its journal entry, the writer's
 // registry entry), for a server's own loader (Virtuoso's ld_dir / rdf_loader_run, Oxigraph's
 // `load`, Jena's tdb2.tdbloader), which takes millions of quads a minute where INSERT DATA
@@ -11,10 +11,18 @@ import { type InstanceLayout, instanceIri, J, registryGraph } from './layout.js'
 import type { OutgoingReceipt } from './spool.js';
 import { sparqlIri, sparqlString } from './terms.js';
 
-/** A journal line `S P O <graph> .\n` moved into another graph. */
-function inGraph(line: string, graph: string): string {
+const INTEGER_OBJECT = / "([+-]?\d+)"\^\^<http:\/\/www\.w3\.org\/2001\/XMLSchema#integer> \.$/;
+
+/**
+ * An N-Quads line `S P O <graph> .\n` as a Turtle triple `S P O .` (N-Triples terms are Turtle
+ * terms), an xsd:integer object written as a bare integer. That is the same literal (Turtle
+ * §2.5.2), but Virtuoso's loader keeps a bare integer past 32 bits as an integer and a typed one
+ * as an xsd:decimal, which would no longer match the receipt's digest. (Inside a string every
+ * quote is escaped, so a quote after a space opens the object.)
+ */
+export function turtleTriple(line: string): string {
   const at = line.lastIndexOf(' <', line.length - 4);
-  return `${line.slice(0, at)} ${graph} .\n`;
+  return `${line.slice(0, at)} .`.replace(INTEGER_OBJECT, ' $1 .');
 }
 
 /** Writes load files of at most about `maxBytes` each (a loader takes several files at once). */
@@ -36,7 +44,7 @@ export class LoadFiles {
     mkdirSync(dir, { recursive: true });
     const reg = sparqlIri(registryGraph(graphPrefix));
     const me = sparqlIri(instanceIri(graphPrefix, layout.instance));
-    this.#put(`${me} <${J.instance}> ${sparqlString(layout.instance)} ${reg} .\n${me} <${J.graphPrefix}> ${sparqlString(layout.prefix)} ${reg} .\n`, 2);
+    this.#put(`${reg} {\n${me} <${J.instance}> ${sparqlString(layout.instance)} .\n${me} <${J.graphPrefix}> ${sparqlString(layout.prefix)} .\n}\n`, 2);
   }
 
   get quads(): number {
@@ -51,12 +59,12 @@ export class LoadFiles {
   add(receipts: readonly OutgoingReceipt[]): void {
     const journal = sparqlIri(this.layout.journalGraph);
     for (const r of receipts) {
-      const graph = sparqlIri(r.serverGraph);
-      const local = r.lines.length > 0 && r.lines[0]!.endsWith(` ${graph} .\n`);
-      let text = local ? r.lines.join('') : r.lines.map((l) => inGraph(l, graph)).join('');
+      let text = `${sparqlIri(r.serverGraph)} {\n`;
+      for (const line of r.lines) text += `${turtleTriple(line)}\n`;
+      text += `}\n${journal} {\n`;
       const s = sparqlIri(r.iri);
-      for (const [p, o] of journalTriples(r)) text += `${s} <${p}> ${o} ${journal} .\n`;
-      this.#put(text, r.lines.length + 9);
+      for (const [p, o] of journalTriples(r)) text += `${turtleTriple(`${s} <${p}> ${o} <g> .\n`)}\n`;
+      this.#put(`${text}}\n`, r.lines.length + 9);
       this.#receipts++;
     }
   }
@@ -72,7 +80,7 @@ export class LoadFiles {
     if (this.#chunks.length === 0) return;
     if (this.#fd === undefined || this.#bytes >= this.maxBytes) {
       if (this.#fd !== undefined) closeSync(this.#fd);
-      const file = join(this.dir, `kaizen-${String(this.files.length + 1).padStart(4, '0')}.nq`);
+      const file = join(this.dir, `kaizen-${String(this.files.length + 1).padStart(4, '0')}.trig`);
       this.files.push(file);
       this.#fd = openSync(file, 'w');
       this.#bytes = 0;
