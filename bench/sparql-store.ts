@@ -9,7 +9,7 @@
 // queried on both: on the server, and by the embedded store in a child process under heap caps.
 //
 //   node dist/bench/sparql-store.js [--events 1000000] [--reps 3] [--bulk] [--extra 1000]
-//        [--caps 2048,8192] [--out bench/results/sparql-1000000.json]
+//        [--caps 4096,16384 (heap caps in MB; 0 for none)] [--out bench/results/sparql-1000000.json]
 
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   const reps = Number(arg('reps', '3'));
   const bulk = process.argv.includes('--bulk');
   const extra = Number(arg('extra', bulk ? '1000' : '0'));
-  const caps = arg('caps', '2048,8192').split(',').map(Number);
+  const caps = arg('caps', '4096,16384').split(',').map(Number).filter((n) => n > 0);
   const out = resolve(ROOT, arg('out', `bench/results/sparql-${events}${bulk ? '-bulk' : ''}.json`));
   const work = mkdtempSync(join(tmpdir(), 'kz-bench-sparql-'));
   const loadDir = join(work, 'load');

@@ -60,8 +60,8 @@ const HOUR_MS = 3_600_000;
 
 /** A query that is a union over graphs goes as this many requests at once over a dataset of ... */
 const SPLIT_PARTS = 4;
-/** ... at least this many graphs (a week has 168 hours). */
-const SPLIT_FROM_GRAPHS = 48;
+/** ... at least this many graphs (a day of hours; a week has 168). */
+const SPLIT_FROM_GRAPHS = 24;
 
 /** Opens a store on a server: reads the chain head, re-sends what a previous run spooled. */
 export async function openSparqlStore(options: SparqlStoreOptions): Promise<SparqlStore> {
@@ -253,26 +253,34 @@ export class SparqlStore implements EvidenceStore {
     return hour;
   }
 
-  /** Runs the whole query on the server, over the graphs of the loaded partitions. */
-  async query(sparql: string, options: QueryOptions = {}): Promise<QueryResult> {
-    const dataset = this.partitions.graphs();
-    return this.remote.query(this.prepare(sparql, options, dataset), dataset, options.timeoutMs);
-  }
-
   /**
-   * Runs a SELECT on the server as query does, its rows fetched as CSV. A query whose rows are a
-   * union over the graphs (unionOverGraphs: the analyzer's rollup-rows) goes as concurrent
+   * Runs the whole query on the server, over the graphs of the loaded partitions. A query whose
+   * rows are a union over the graphs (unionOverGraphs, such as rollup-rows) goes as concurrent
    * requests over parts of a large dataset, which a server answers on several cores.
    */
+  async query(sparql: string, options: QueryOptions = {}): Promise<QueryResult> {
+    const answers = await Promise.all(
+      this.datasetParts(sparql).map((part) => this.remote.query(this.prepare(sparql, options, part), part, options.timeoutMs)),
+    );
+    if (answers.length === 1) return answers[0]!;
+    const rows = answers.flatMap((a) => (a.kind === 'bindings' ? a.rows : []));
+    return { kind: 'bindings', variables: answers[0]?.kind === 'bindings' ? answers[0].variables : [], rows };
+  }
+
+  /** Runs a SELECT on the server as query does, its rows fetched as CSV. */
   async selectValues(sparql: string, options: QueryOptions = {}): Promise<ValueRows> {
-    const dataset = this.partitions.graphs();
-    if (dataset.length < SPLIT_FROM_GRAPHS || !unionOverGraphs(sparql)) {
-      return this.remote.selectValues(this.prepare(sparql, options, dataset), dataset, options.timeoutMs);
-    }
-    const size = Math.ceil(dataset.length / SPLIT_PARTS);
-    const chunks = Array.from({ length: SPLIT_PARTS }, (_, i) => dataset.slice(i * size, (i + 1) * size)).filter((c) => c.length > 0);
-    const answers = await Promise.all(chunks.map((c) => this.remote.selectValues(this.prepare(sparql, options, c), c, options.timeoutMs)));
+    const answers = await Promise.all(
+      this.datasetParts(sparql).map((part) => this.remote.selectValues(this.prepare(sparql, options, part), part, options.timeoutMs)),
+    );
     return { variables: answers[0]?.variables ?? [], rows: answers.flatMap((a) => a.rows) };
+  }
+
+  /** The loaded graphs, in SPLIT_PARTS parts for a query that is a union over graphs, else whole. */
+  private datasetParts(sparql: string): string[][] {
+    const dataset = this.partitions.graphs();
+    if (dataset.length < SPLIT_FROM_GRAPHS || !unionOverGraphs(sparql)) return [dataset];
+    const size = Math.ceil(dataset.length / SPLIT_PARTS);
+    return Array.from({ length: SPLIT_PARTS }, (_, i) => dataset.slice(i * size, (i + 1) * size)).filter((part) => part.length > 0);
   }
 
   private prepare(sparql: string, options: QueryOptions, dataset: readonly string[]): PreparedQuery {

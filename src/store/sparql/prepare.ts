@@ -10,7 +10,7 @@ export const NO_GRAPH = 'urn:kaizen:no-graph';
 
 export type QueryForm = 'SELECT' | 'ASK' | 'CONSTRUCT' | 'DESCRIBE';
 
-/** A token of the query text that matters here: a keyword at some brace depth, or an opening brace. */
+/** A token of the query text that matters here: a keyword at some brace depth, an opening or a closing brace. */
 interface Mark {
   readonly kind: 'word' | 'brace' | 'close';
   readonly text: string;
@@ -65,6 +65,15 @@ const FORMS = new Set<string>(['SELECT', 'ASK', 'CONSTRUCT', 'DESCRIBE']);
 /** Up to how many graphs a `GRAPH ?g` pattern is spelt out graph by graph (see expandGraphPatterns). */
 export const MAX_EXPANDED_GRAPHS = 400;
 
+/** True when a `{ … }` group without inner groups holds one triple pattern (Virtuoso compiles each branch to SQL, and refuses a query past 10,000 lines of it). */
+function singleTriplePattern(group: string): boolean {
+  const bare = group
+    .slice(1, -1)
+    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|<[^<>"{}|^`\\\s]*>/g, ' <> ')
+    .replace(/\.\s*$/, '');
+  return !/[;,]|\.\s*[^\d\s]/.test(bare) && !/\bFILTER\b|\bBIND\b/i.test(bare);
+}
+
 /**
  * Each `GRAPH ?g { basic graph pattern }` of the query over the dataset's named graphs, as a UNION
  * with one branch per graph: `{ VALUES ?g { <g1> } GRAPH <g1> { … } } UNION …`. That is the
@@ -77,15 +86,6 @@ export const MAX_EXPANDED_GRAPHS = 400;
  * Virtuoso refuses a query whose SQL passes 10,000 lines. One with more triples, with braces
  * inside it, or on a variable bound as a parameter, is left as it is.
  */
-/** True when a `{ … }` group without inner groups holds one triple pattern (Virtuoso compiles each branch to SQL, and refuses a query past 10,000 lines of it). */
-function singleTriplePattern(group: string): boolean {
-  const bare = group
-    .slice(1, -1)
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|<[^<>"{}|^`\\\s]*>/g, ' <> ')
-    .replace(/\.\s*$/, '');
-  return !/[;,]|\.\s*[^\d\s]/.test(bare) && !/\bFILTER\b|\bBIND\b/i.test(bare);
-}
-
 function expandGraphPatterns(sparql: string, found: readonly Mark[], bound: ReadonlySet<string>, dataset: readonly string[]): string {
   const cuts: { from: number; to: number; text: string }[] = [];
   const graphs = dataset.map(sparqlIri);
