@@ -32,6 +32,25 @@ function* embeddedChain(dataDir: string): Generator<Receipt> {
   }
 }
 
+/**
+ * The source's receipts after the destination's head. Resuming: what the destination holds must
+ * be the source's own chain, so the receipt at the head must carry the head's digest.
+ */
+async function* receiptsAfter(source: AsyncIterable<Receipt> | Iterable<Receipt>, head: { seq: number; digest: string }): AsyncGenerator<Receipt> {
+  for await (const r of source) {
+    if (r.seq < head.seq) continue;
+    if (r.seq === head.seq) {
+      if (r.digest !== head.digest) {
+        throw new KaizenError('KZN_CHAIN_BROKEN', `the destination holds another chain: its receipt ${head.seq} has digest ${head.digest}, the source's ${r.digest}`, {
+          hint: 'Migrate into an empty store, or choose another --graph-prefix / data directory.',
+        });
+      }
+      continue;
+    }
+    yield r;
+  }
+}
+
 interface SealedSink {
   head(): { seq: number; digest: string };
   appendSealed(receipts: readonly Receipt[]): Promise<unknown>;
@@ -44,11 +63,11 @@ export async function runMigrate(deps: CliDeps, opts: { to: string; loadFiles?: 
   if (opts.to !== 'sparql' && opts.to !== 'embedded') {
     throw new KaizenError('KZN_USAGE', `--to: expected sparql or embedded, got ${quoteInput(opts.to)}`);
   }
-  if (opts.loadFiles !== undefined) {
+  const loadDir = opts.loadFiles === undefined ? undefined : resolve(deps.cwd, opts.loadFiles);
+  if (loadDir !== undefined) {
     if (opts.to !== 'sparql') throw new KaizenError('KZN_USAGE', '--load-files writes files for a SPARQL server\'s loader: it goes with --to sparql');
-    const dir = resolve(deps.cwd, opts.loadFiles);
-    if (existsSync(dir) && readdirSync(dir).some((f) => /^kaizen-\d+\.trig$/.test(f))) {
-      throw new KaizenError('KZN_USAGE', `--load-files: ${dir} already holds load files (kaizen-*.trig)`, {
+    if (existsSync(loadDir) && readdirSync(loadDir).some((f) => /^kaizen-\d+\.trig$/.test(f))) {
+      throw new KaizenError('KZN_USAGE', `--load-files: ${loadDir} already holds load files (kaizen-*.trig)`, {
         hint: 'Load them into the server and remove them, or choose an empty folder.',
       });
     }
@@ -60,7 +79,7 @@ export async function runMigrate(deps: CliDeps, opts: { to: string; loadFiles?: 
   const notice = (m: string): void => deps.stderr(`notice: ${m}\n`);
   const { openSparqlStore } = await import('../store/sparql-store.js');
   const server = { ...choice.sparql, dataDir, instance: choice.instance, onNotice: notice };
-  if (opts.loadFiles !== undefined) return writeLoadFiles(deps, resolve(deps.cwd, opts.loadFiles), embeddedChain(dataDir), await openSparqlStore(server));
+  if (loadDir !== undefined) return writeLoadFiles(deps, loadDir, embeddedChain(dataDir), await openSparqlStore(server));
   let source: AsyncIterable<Receipt> | Iterable<Receipt>;
   let sink: SealedSink;
   let closeSource = async (): Promise<void> => undefined;
@@ -78,17 +97,7 @@ export async function runMigrate(deps: CliDeps, opts: { to: string; loadFiles?: 
     const progress = progressPrinter(deps, 'copying');
     let copied = 0;
     let batch: Receipt[] = [];
-    for await (const r of source) {
-      // Resuming: what the destination holds must be the source's own chain.
-      if (r.seq < start.seq) continue;
-      if (r.seq === start.seq) {
-        if (r.digest !== start.digest) {
-          throw new KaizenError('KZN_CHAIN_BROKEN', `the destination holds another chain: its receipt ${start.seq} has digest ${start.digest}, the source's ${r.digest}`, {
-            hint: 'Migrate into an empty store, or choose another --graph-prefix / data directory.',
-          });
-        }
-        continue;
-      }
+    for await (const r of receiptsAfter(source, start)) {
       batch.push(r);
       if (batch.length >= BATCH) {
         await sink.appendSealed(batch);
@@ -126,12 +135,7 @@ async function writeLoadFiles(deps: CliDeps, dir: string, source: Iterable<Recei
       batch = [];
       progress(files.receipts);
     };
-    for (const r of source) {
-      if (r.seq < start.seq) continue;
-      if (r.seq === start.seq) {
-        if (r.digest !== start.digest) throw new KaizenError('KZN_CHAIN_BROKEN', `the server holds another chain: its receipt ${start.seq} has digest ${start.digest}, this one's ${r.digest}`);
-        continue;
-      }
+    for await (const r of receiptsAfter(source, start)) {
       batch.push(r);
       if (batch.length >= BATCH) await flush();
     }

@@ -177,10 +177,7 @@ export class SparqlStore implements EvidenceStore {
 
   /** Records receipts sealed elsewhere (kaizen migrate), unchanged, each at the next chain position. */
   async appendSealed(receipts: readonly Receipt[]): Promise<AppendResult> {
-    this.assertWritable();
-    this.rolledUp ??= await this.rolledUpHours();
-    this.chain.follow(receipts);
-    const items: OutgoingReceipt[] = receipts.map((r) => this.outgoing(r, r.graph.startsWith('urn:kaizen:rollup:') ? 'rollup' : 'raw'));
+    const items = await this.stageSealed(receipts);
     await this.sender.send(items);
     receipts.forEach((r, i) => {
       this.partitions.reachAppended(r, items[i]!.kind, items[i]!.serverGraph);

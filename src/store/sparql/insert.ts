@@ -7,7 +7,7 @@ import type { OutgoingReceipt } from './spool.js';
 import { sparqlIri, sparqlString } from './terms.js';
 
 /** A journal line `S P O <graph> .` without its graph: an N-Triples statement, which is SPARQL syntax. */
-function tripleOf(line: string): string {
+export function tripleOf(line: string): string {
   const at = line.lastIndexOf(' <', line.length - 4);
   return `${line.slice(0, at)} .`;
 }

@@ -6,7 +6,7 @@
 
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { journalTriples } from './insert.js';
+import { journalTriples, tripleOf } from './insert.js';
 import { type InstanceLayout, instanceIri, J, registryGraph } from './layout.js';
 import type { OutgoingReceipt } from './spool.js';
 import { sparqlIri, sparqlString } from './terms.js';
@@ -21,8 +21,7 @@ const INTEGER_OBJECT = / "([+-]?\d+)"\^\^<http:\/\/www\.w3\.org\/2001\/XMLSchema
  * quote is escaped, so a quote after a space opens the object.)
  */
 export function turtleTriple(line: string): string {
-  const at = line.lastIndexOf(' <', line.length - 4);
-  return `${line.slice(0, at)} .`.replace(INTEGER_OBJECT, ' $1 .');
+  return tripleOf(line).replace(INTEGER_OBJECT, ' $1 .');
 }
 
 /** Writes load files of at most about `maxBytes` each (a loader takes several files at once). */
