@@ -2,7 +2,7 @@
 // previous receipt's.
 
 import { DataFactory, type NamedNode, type Quad, type Quad_Object, Writer } from 'n3';
-import { KaizenError } from '../errors.js';
+import { KaizenError, quoteInput } from '../errors.js';
 import type { KaizenEvent } from './event.js';
 import { eventTypeInfo, eventTypeOfClass, isPillar } from './event-types.js';
 import { attributesJson, type Datatype, type Field, type FieldSink, visitEventFields } from './receipt-fields.js';
@@ -238,7 +238,24 @@ export function visitReceiptFields(r: Receipt, visit: (predicate: string, value:
   else for (const q of r.quads) visit(q.predicate.value, q.object.value);
 }
 
-/** The event a receipt records (the inverse of toReceipt), or undefined for a non-event receipt. */
+/** A receipt's kz:attributes (an rdf:JSON literal) as the object it must hold. */
+function attributesOf(json: string, subject: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new KaizenError('KZN_RDF_SYNTAX', `${quoteInput(subject)}: its kz:attributes is not JSON (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new KaizenError('KZN_RDF_SYNTAX', `${quoteInput(subject)}: its kz:attributes must be a JSON object, got ${quoteInput(json.slice(0, 80))}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * The event a receipt records (the inverse of toReceipt), or undefined for a non-event receipt.
+ * Refuses (KZN_RDF_SYNTAX) a receipt whose attributes are not a JSON object.
+ */
 export function receiptToEvent(quads: readonly Quad[]): KaizenEvent | undefined {
   const by = new Map<string, string>();
   let type: string | undefined;
@@ -270,7 +287,7 @@ export function receiptToEvent(quads: readonly Quad[]): KaizenEvent | undefined 
     severity: get(V.severity),
     reason: get(V.reason),
     causedBy: get(V.causedBy),
-    attributes: attributes === undefined ? undefined : JSON.parse(attributes),
+    attributes: attributes === undefined ? undefined : attributesOf(attributes, quads[0]?.subject.value ?? ''),
   };
   for (const k of Object.keys(event)) if (event[k] === undefined) delete event[k];
   return event as unknown as KaizenEvent;

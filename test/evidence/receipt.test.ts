@@ -2,8 +2,9 @@
 
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { Parser, type Quad } from 'n3';
+import { DataFactory, type NamedNode, Parser, type Quad } from 'n3';
 import { describe, expect, it } from 'vitest';
+import { isKaizenError } from '../../src/errors.js';
 import { parseEvent } from '../../src/evidence/event.js';
 import { bucketOf } from '../../src/evidence/histogram.js';
 import { digestOf, GENESIS_DIGEST, receiptToEvent, sealReceipt, toReceipt } from '../../src/evidence/receipt.js';
@@ -187,6 +188,29 @@ describe('receipt', () => {
       const r = toReceipt(completed, at(1));
       expect(receiptToEvent(r.quads.filter((q) => q.predicate.value !== RDF_TYPE))).toBeUndefined();
       expect(receiptToEvent(r.quads.filter((q) => q.predicate.value !== `${KZ}epochMs`))).toBeUndefined();
+    });
+
+    it('refuses, naming the receipt, attributes that are not a JSON object', () => {
+      const r = toReceipt(completed, at(1));
+      const withAttributes = (json: string): Quad[] =>
+        r.quads.map((q) => (q.predicate.value === `${KZ}attributes` ? DataFactory.quad(q.subject, q.predicate, DataFactory.literal(json, (q.object as { datatype: NamedNode }).datatype), q.graph) : q));
+      expect(receiptToEvent(withAttributes('{"route":"/cart"}'))?.attributes).toEqual({ route: '/cart' });
+      for (const [json, why] of [
+        ['{"http.status"__proto__:200}', /kz:attributes is not JSON/],
+        ['[1,2]', /kz:attributes must be a JSON object/],
+        ['5', /kz:attributes must be a JSON object/],
+      ] as const) {
+        const error = (() => {
+          try {
+            receiptToEvent(withAttributes(json));
+          } catch (e) {
+            return e;
+          }
+        })();
+        expect(isKaizenError(error, 'KZN_RDF_SYNTAX'), json).toBe(true);
+        expect((error as Error).message).toMatch(why);
+        expect((error as Error).message).toContain(r.iri);
+      }
     });
   });
 });
