@@ -6,7 +6,7 @@ import { KaizenError, quoteInput } from '../errors.js';
 import type { KaizenEvent } from './event.js';
 import { eventTypeInfo, eventTypeOfClass, isPillar } from './event-types.js';
 import { attributesJson, type Datatype, type Field, type FieldSink, visitEventFields } from './receipt-fields.js';
-import { NEEDS_ESCAPE, type SealedText, sealEventText, sha256Hex } from './receipt-text.js';
+import { eventReceiptText, NEEDS_ESCAPE, type ReceiptBytes, sealEventBytes, sealEventText, sha256Hex } from './receipt-text.js';
 import { hourKey } from './time.js';
 import { hourGraphIri, KZ, receiptIri, V } from './vocabulary.js';
 
@@ -159,10 +159,17 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
+/** Where and how an event's receipt is written: its IRI, its hour graph, and whether both can be written as they are. */
+interface ReceiptPlace {
+  readonly iri: string;
+  readonly graph: string;
+  readonly direct: boolean;
+}
+
 /**
- * The receipt of an event, sealed here: its journal text is written at once; its lines, quads
- * and fields are derived when something asks for them (a loaded partition, an export), since a
- * writer that only journals never does.
+ * The receipt of an event, sealed here: its digest is computed at once; its journal text (when it
+ * was sealed into bytes), lines, quads and fields are derived when something asks for them (a
+ * loaded partition, an export), since a writer that only journals never does.
  */
 class EventReceipt implements Receipt {
   readonly iri: string;
@@ -170,22 +177,29 @@ class EventReceipt implements Receipt {
   readonly seq: number;
   readonly timeMs: number;
   readonly digest: string;
-  readonly text: string;
   readonly event: KaizenEvent;
   readonly lineCount: number;
   readonly #informedBy: string | undefined;
+  readonly #direct: boolean;
+  #text: string | undefined;
   #quads: Quad[] | undefined;
 
-  constructor(event: KaizenEvent, iri: string, graph: string, seq: number, informedBy: string | undefined, sealed: SealedText) {
-    this.iri = iri;
-    this.graph = graph;
+  constructor(event: KaizenEvent, place: ReceiptPlace, seq: number, informedBy: string | undefined, digest: string, lineCount: number, text?: string) {
+    this.iri = place.iri;
+    this.graph = place.graph;
+    this.#direct = place.direct;
     this.seq = seq;
     this.timeMs = event.timeMs;
-    this.digest = sealed.digest;
-    this.text = sealed.text;
-    this.lineCount = sealed.lines;
+    this.digest = digest;
+    this.lineCount = lineCount;
     this.event = event;
     this.#informedBy = informedBy;
+    this.#text = text;
+  }
+
+  get text(): string {
+    this.#text ??= eventReceiptText(this.event, this.seq, this.#informedBy, this.iri, this.graph, this.#direct, this.digest);
+    return this.#text;
   }
 
   get lines(): string[] {
@@ -208,11 +222,8 @@ class EventReceipt implements Receipt {
 /** The last instance id and hour seen (both repeat from receipt to receipt), and whether they need escaping. */
 const lastSeen = { instance: '', instanceDirect: true, hour: '', graph: '', graphDirect: true };
 
-/**
- * Builds the sealed receipt of an event at the given chain position (sealEventText writes its
- * journal text and digest).
- */
-export function toReceipt(event: KaizenEvent, at: ChainPosition, informedBy?: string): Receipt {
+/** The IRI and graph of an event's receipt at a chain position. */
+function placeOf(event: KaizenEvent, at: ChainPosition): ReceiptPlace {
   const hour = hourKey(event.timeMs);
   if (hour !== lastSeen.hour) {
     lastSeen.hour = hour;
@@ -223,10 +234,27 @@ export function toReceipt(event: KaizenEvent, at: ChainPosition, informedBy?: st
     lastSeen.instance = at.instance;
     lastSeen.instanceDirect = !NEEDS_ESCAPE.test(at.instance);
   }
-  const { graph } = lastSeen;
-  const iri = receiptIri(at.instance, at.seq);
-  const sealed = sealEventText(event, at.seq, informedBy, iri, graph, lastSeen.graphDirect && lastSeen.instanceDirect, at.prevDigest);
-  return new EventReceipt(event, iri, graph, at.seq, informedBy, sealed);
+  return { iri: receiptIri(at.instance, at.seq), graph: lastSeen.graph, direct: lastSeen.graphDirect && lastSeen.instanceDirect };
+}
+
+/**
+ * Builds the sealed receipt of an event at the given chain position (sealEventText writes its
+ * journal text and digest).
+ */
+export function toReceipt(event: KaizenEvent, at: ChainPosition, informedBy?: string): Receipt {
+  const place = placeOf(event, at);
+  const sealed = sealEventText(event, at.seq, informedBy, place.iri, place.graph, place.direct, at.prevDigest);
+  return new EventReceipt(event, place, at.seq, informedBy, sealed.digest, sealed.lines, sealed.text);
+}
+
+/**
+ * Builds the sealed receipt of an event as toReceipt does, writing its journal bytes into `out`
+ * (for the journal writer) rather than keeping its text: the text is written again only if asked for.
+ */
+export function toReceiptBytes(event: KaizenEvent, at: ChainPosition, informedBy: string | undefined, out: ReceiptBytes): Receipt {
+  const place = placeOf(event, at);
+  const sealed = sealEventBytes(event, at.seq, informedBy, place.iri, place.graph, place.direct, at.prevDigest, out);
+  return new EventReceipt(event, place, at.seq, informedBy, sealed.digest, sealed.lines);
 }
 
 /**

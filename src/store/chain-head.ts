@@ -3,7 +3,8 @@
 // caused_by becomes prov:wasInformedBy). Both stores seal through it.
 
 import type { KaizenEvent } from '../evidence/event.js';
-import { checkSealed, GENESIS_DIGEST, type Receipt, toReceipt } from '../evidence/receipt.js';
+import { type ChainPosition, checkSealed, GENESIS_DIGEST, type Receipt, toReceipt, toReceiptBytes } from '../evidence/receipt.js';
+import type { ReceiptBytes } from '../evidence/receipt-text.js';
 import type { ReceiptBuilder } from '../evidence/store.js';
 import { receiptIri } from '../evidence/vocabulary.js';
 
@@ -37,9 +38,18 @@ export class ChainHead {
 
   /** Seals events at the next positions. */
   sealEvents(events: readonly KaizenEvent[]): Receipt[] {
+    return this.#seal(events, (event, at, informedBy) => toReceipt(event, at, informedBy));
+  }
+
+  /** Seals events at the next positions, writing their journal bytes into `out` (one after another). */
+  sealEventsInto(events: readonly KaizenEvent[], out: ReceiptBytes): Receipt[] {
+    return this.#seal(events, (event, at, informedBy) => toReceiptBytes(event, at, informedBy, out));
+  }
+
+  #seal(events: readonly KaizenEvent[], seal: (event: KaizenEvent, at: ChainPosition, informedBy: string | undefined) => Receipt): Receipt[] {
     return events.map((event) => {
       const informedBy = event.causedBy === undefined ? undefined : this.#receiptOfEventId.get(event.causedBy);
-      const r = toReceipt(event, { seq: this.#seq + 1, prevDigest: this.#digest, instance: this.instance }, informedBy);
+      const r = seal(event, { seq: this.#seq + 1, prevDigest: this.#digest, instance: this.instance }, informedBy);
       this.moveTo(r.seq, r.digest);
       if (event.id !== undefined) this.#remember(event.id, r.iri);
       return r;

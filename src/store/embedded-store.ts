@@ -8,6 +8,7 @@ import { DataFactory, type Quad } from 'n3';
 import { KaizenError } from '../errors.js';
 import type { KaizenEvent } from '../evidence/event.js';
 import { GENESIS_DIGEST, type Receipt } from '../evidence/receipt.js';
+import { ReceiptBytes } from '../evidence/receipt-text.js';
 import {
   type AppendResult,
   type EvidenceStore,
@@ -35,6 +36,9 @@ import { QuadIndex } from './quad-index.js';
 import { verifyDataDir } from './verify.js';
 
 const { namedNode } = DataFactory;
+
+/** How many appends' byte buffers are kept for later appends (as many as are commonly under way at once). */
+const MAX_SPARE_BYTES = 4;
 
 export interface EmbeddedStoreOptions {
   readonly dataDir: string;
@@ -66,6 +70,8 @@ export class EmbeddedStore implements EvidenceStore {
   private readonly chain: ChainHead;
   private durable = { seq: 0, digest: GENESIS_DIGEST };
   private closed = false;
+  /** Buffers of appends that are done, for the next appends to seal into. */
+  private readonly spareBytes: ReceiptBytes[] = [];
 
   constructor(options: EmbeddedStoreOptions) {
     this.dataDir = options.dataDir;
@@ -118,7 +124,14 @@ export class EmbeddedStore implements EvidenceStore {
 
   async appendEvents(events: readonly KaizenEvent[]): Promise<AppendResult> {
     const writer = this.assertWritable();
-    return this.commit(writer, this.chain.sealEvents(events), 'raw');
+    // The receipts' journal bytes are written once, into a buffer kept for the next append.
+    const bytes = this.spareBytes.pop() ?? new ReceiptBytes();
+    try {
+      return await this.commit(writer, this.chain.sealEventsInto(events, bytes), 'raw', bytes);
+    } finally {
+      bytes.reset();
+      if (this.spareBytes.length < MAX_SPARE_BYTES) this.spareBytes.push(bytes);
+    }
   }
 
   async appendReceipts(builders: readonly ReceiptBuilder[]): Promise<AppendResult> {
@@ -138,11 +151,14 @@ export class EmbeddedStore implements EvidenceStore {
     return { receipts: [...receipts] };
   }
 
-  private async commit(writer: JournalWriter, receipts: Receipt[], kind: JournalKind): Promise<AppendResult> {
+  private async commit(writer: JournalWriter, receipts: Receipt[], kind: JournalKind, bytes?: ReceiptBytes): Promise<AppendResult> {
     if (receipts.length === 0) return { receipts };
     // The index of each day written to, as it stood before this append (read or scanned once).
     if (kind === 'raw') for (const day of new Set(receipts.map((r) => r.graph.slice(-13, -3)))) this.days.of(day);
-    const placements = await writer.append(receipts.map((receipt) => ({ receipt, kind })));
+    const placements = await writer.append(
+      receipts.map((receipt) => ({ receipt, kind })),
+      bytes,
+    );
     for (const [path, size] of writer.sizesByPath()) this.ends.set(path, size);
     const last = receipts[receipts.length - 1]!;
     if (last.seq > this.durable.seq) this.durable = { seq: last.seq, digest: last.digest };

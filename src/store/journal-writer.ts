@@ -5,12 +5,20 @@ import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KaizenError } from '../errors.js';
 import type { Receipt } from '../evidence/receipt.js';
+import type { ReceiptBytes } from '../evidence/receipt-text.js';
 import { dayKey } from '../evidence/time.js';
 import { JOURNAL_HEADER, type JournalKind, journalDir, journalFileName } from './journal.js';
 
 /** The file a receipt belongs to. */
 export function fileOfReceipt(receipt: Receipt, kind: JournalKind): string {
   return journalFileName(dayKey(receipt.timeMs), kind);
+}
+
+/** The pieces less their first `n` bytes. */
+function skipBytes(pieces: readonly Buffer[], n: number): Buffer[] {
+  let k = 0;
+  while (k < pieces.length && n >= (pieces[k] as Buffer).length) n -= (pieces[k++] as Buffer).length;
+  return k < pieces.length ? [(pieces[k] as Buffer).subarray(n), ...pieces.slice(k + 1)] : [];
 }
 
 /** Where a committed receipt landed: its journal file and byte range [start, end). */
@@ -21,9 +29,10 @@ export interface Placement {
 }
 
 interface Pending {
-  /** The file of each receipt and its text, in chain order. */
+  /** The file of each receipt, in chain order. */
   readonly names: string[];
-  readonly chunks: string[];
+  /** The text of each receipt, or all their bytes (ReceiptBytes, one receipt after another). */
+  readonly chunks: readonly string[] | ReceiptBytes;
   readonly placements: Placement[];
   readonly resolve: (placements: Placement[]) => void;
   readonly reject: (error: unknown) => void;
@@ -54,11 +63,13 @@ export class JournalWriter {
 
   /**
    * Queues receipts (already in chain order) and resolves once they are durable, with where each
-   * landed (in the order given).
+   * landed (in the order given). `bytes`, when given, holds the receipts' journal bytes one after
+   * another, as they were sealed; it must not change until the promise settles.
    */
-  append(receipts: readonly { receipt: Receipt; kind: JournalKind }[]): Promise<Placement[]> {
+  append(receipts: readonly { receipt: Receipt; kind: JournalKind }[], bytes?: ReceiptBytes): Promise<Placement[]> {
     const names = receipts.map(({ receipt, kind }) => fileOfReceipt(receipt, kind));
-    const chunks = receipts.map(({ receipt }) => receipt.text ?? receipt.lines.join(''));
+    if (bytes !== undefined && bytes.ends.length !== receipts.length) throw new Error(`${receipts.length} receipts but the bytes of ${bytes.ends.length}`);
+    const chunks = bytes ?? receipts.map(({ receipt }) => receipt.text ?? receipt.lines.join(''));
     const placements = new Array<Placement>(receipts.length);
     return new Promise<Placement[]>((resolve, reject) => {
       this.pending.push({ names, chunks, placements, resolve, reject });
@@ -111,13 +122,15 @@ export class JournalWriter {
    * on disk while one before it is missing (only a torn tail, which the next writer cuts off).
    */
   private async commit(batch: readonly Pending[]): Promise<void> {
-    const runs: { name: string; chunks: string[]; slots: { pending: Pending; slot: number }[] }[] = [];
+    // Runs of consecutive receipts (of one append or several) that go to the same file.
+    const runs: { name: string; parts: { pending: Pending; from: number; to: number }[] }[] = [];
     for (const p of batch) {
       p.names.forEach((name, slot) => {
         let run = runs[runs.length - 1];
-        if (run?.name !== name) runs.push((run = { name, chunks: [], slots: [] }));
-        run.chunks.push(p.chunks[slot]!);
-        run.slots.push({ pending: p, slot });
+        if (run?.name !== name) runs.push((run = { name, parts: [] }));
+        const part = run.parts[run.parts.length - 1];
+        if (part?.pending === p && part.to === slot) part.to = slot + 1;
+        else run.parts.push({ pending: p, from: slot, to: slot + 1 });
       });
     }
     const before = new Map<string, number>();
@@ -128,23 +141,17 @@ export class JournalWriter {
         const path = join(this.dir, name);
         const start = this.sizes.get(name)!;
         if (!before.has(name)) before.set(name, start);
-        const buf = this.scratch(run.chunks.reduce((n, c) => n + c.length * 3, 0));
-        let at = 0;
-        run.chunks.forEach((chunk, k) => {
-          const from = at;
-          at += buf.write(chunk, at, 'utf8');
-          const { pending, slot } = run.slots[k]!;
-          pending.placements[slot] = { path, start: start + from, end: start + at };
-        });
+        const pieces = this.piecesOf(run.parts, path, start);
+        const total = pieces.reduce((n, b) => n + b.length, 0);
         // A write may take fewer bytes than it was given (a file size limit, a disk filling up):
         // the rest is written again, so that the next try reports the error instead of a silent loss.
-        for (let done = 0; done < at; ) {
-          const { bytesWritten } = await h.write(buf, done, at - done);
+        for (let done = 0; done < total; ) {
+          const { bytesWritten } = await h.writev(skipBytes(pieces, done));
           if (bytesWritten === 0) throw Object.assign(new Error('the write made no progress'), { code: 'ENOSPC' });
           done += bytesWritten;
         }
-        this.sizes.set(name, start + at);
-        this.bytesWritten += at;
+        this.sizes.set(name, start + total);
+        this.bytesWritten += total;
       }
       for (const name of before.keys()) await this.handles.get(name)!.datasync();
       this.commits++;
@@ -163,6 +170,43 @@ export class JournalWriter {
         hint: 'Nothing of this batch was kept; free space or fix the folder and append again.',
       });
     }
+  }
+
+  /**
+   * The bytes of a run, in order, and where each of its receipts lands in the file from `start`:
+   * sealed bytes as they are, texts encoded into the scratch buffer (one run is written at a time).
+   */
+  private piecesOf(parts: readonly { pending: Pending; from: number; to: number }[], path: string, start: number): Buffer[] {
+    const textBytes = parts.reduce((n, { pending: { chunks }, from, to }) => {
+      if (!Array.isArray(chunks)) return n;
+      for (let k = from; k < to; k++) n += 3 * (chunks[k] as string).length;
+      return n;
+    }, 0);
+    const scratch = this.scratch(textBytes);
+    let scratchAt = 0;
+    let at = start;
+    const pieces: Buffer[] = [];
+    for (const { pending, from, to } of parts) {
+      const { chunks, placements } = pending;
+      if (Array.isArray(chunks)) {
+        const pieceFrom = scratchAt;
+        for (let k = from; k < to; k++) {
+          const n = scratch.write(chunks[k] as string, scratchAt, 'utf8');
+          placements[k] = { path, start: at, end: at + n };
+          scratchAt += n;
+          at += n;
+        }
+        pieces.push(scratch.subarray(pieceFrom, scratchAt));
+      } else {
+        const bytes = chunks as ReceiptBytes;
+        const base = at - (from === 0 ? 0 : (bytes.ends[from - 1] as number));
+        for (let k = from; k < to; k++) placements[k] = { path, start: base + (k === 0 ? 0 : (bytes.ends[k - 1] as number)), end: base + (bytes.ends[k] as number) };
+        const piece = bytes.receipts(from, to);
+        pieces.push(piece);
+        at += piece.length;
+      }
+    }
+    return pieces;
   }
 
   /**

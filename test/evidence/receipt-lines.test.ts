@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type KaizenEvent, parseEvent } from '../../src/evidence/event.js';
-import { digestOf, GENESIS_DIGEST, quadLine, toReceipt, visitReceiptFields } from '../../src/evidence/receipt.js';
+import { digestOf, GENESIS_DIGEST, quadLine, toReceipt, toReceiptBytes, visitReceiptFields } from '../../src/evidence/receipt.js';
+import { ReceiptBytes } from '../../src/evidence/receipt-text.js';
 import { fixtureEvents } from '../store/support.js';
 import { eventJson } from './arbitraries.js';
 
@@ -88,5 +89,36 @@ describe('receipt lines', () => {
     const r = toReceipt(e, at(3));
     expect(r.lines).toEqual(r.quads.map(quadLine));
     expect(r.digest).toBe(digestOf(r.lines.slice(0, -1), GENESIS_DIGEST));
+  });
+
+  it('are the same bytes, digest and line count when sealed into a byte buffer, escapes and non-ASCII included', () => {
+    // A small buffer, so that it has to grow while receipts are sealed into it.
+    const bytes = new ReceiptBytes(16);
+    fc.assert(
+      fc.property(fc.array(eventJson(), { minLength: 1, maxLength: 5 }), fc.constantFrom('local', 'node "a"', 'nœud'), (jsons, instance) => {
+        bytes.reset();
+        let prevText = GENESIS_DIGEST;
+        let prevBytes = GENESIS_DIGEST;
+        const texts: string[] = [];
+        jsons.forEach((json, i) => {
+          const e = parseEvent(json, 'event');
+          const informedBy = i > 0 ? `urn:kaizen:receipt:${instance}:${i}` : undefined;
+          const t = toReceipt(e, { seq: i + 1, prevDigest: prevText, instance }, informedBy);
+          const b = toReceiptBytes(e, { seq: i + 1, prevDigest: prevBytes, instance }, informedBy, bytes);
+          expect(b.digest).toBe(t.digest);
+          expect(b.lineCount).toBe(t.lineCount);
+          // Written again from the event when asked for.
+          expect(b.text).toBe(t.text);
+          expect(bytes.receipts(i, i + 1).toString('utf8')).toBe(t.text);
+          texts.push(t.text as string);
+          prevText = t.digest;
+          prevBytes = b.digest;
+        });
+        expect(bytes.ends.length).toBe(jsons.length);
+        expect(bytes.receipts(0, jsons.length).toString('utf8')).toBe(texts.join(''));
+        expect(bytes.length).toBe(Buffer.byteLength(texts.join('')));
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { KaizenEvent } from '../../src/evidence/event.js';
-import { GENESIS_DIGEST, type Receipt, toReceipt } from '../../src/evidence/receipt.js';
+import { GENESIS_DIGEST, type Receipt, toReceipt, toReceiptBytes } from '../../src/evidence/receipt.js';
+import { ReceiptBytes } from '../../src/evidence/receipt-text.js';
 import { JOURNAL_HEADER, listJournalFiles, readTail, scanReceipts } from '../../src/store/journal.js';
 import { JournalWriter } from '../../src/store/journal-writer.js';
 import { event, journalFile, someEvents, useTempDirs } from './support.js';
@@ -71,6 +72,35 @@ describe('journal', () => {
       expect(w.commits).toBeGreaterThanOrEqual(1);
       expect(w.commits).toBeLessThan(receipts.length);
       expect(fs.readFileSync(journalFile(dir, '2026-11-17.nq'), 'utf8')).toBe(JOURNAL_HEADER + receipts.flatMap((r) => r.lines).join(''));
+    });
+
+    it('writes sealed bytes and texts arriving together in chain order, each placed at its own bytes, across days', async () => {
+      const dir = tempDir();
+      const events = someEvents(12, '2026-11-17T23:59:55.000Z');
+      const texts = chain(events);
+      // The same chain sealed into byte buffers, in three appends of four: the second spans midnight.
+      const buffers = [new ReceiptBytes(64), new ReceiptBytes(64), new ReceiptBytes(64)];
+      let prev = GENESIS_DIGEST;
+      const sealed = events.map((e, i) => {
+        const r = toReceiptBytes(e, { seq: i + 1, prevDigest: prev, instance: 'local' }, undefined, buffers[Math.floor(i / 4)]!);
+        prev = r.digest;
+        return r;
+      });
+      expect(sealed.map((r) => r.digest)).toEqual(texts.map((r) => r.digest));
+      const w = new JournalWriter(dir);
+      const entries = (rs: readonly Receipt[]) => rs.map((receipt) => ({ receipt, kind: 'raw' as const }));
+      // Bytes, then texts, then bytes: the first starts a commit at once, the other two wait and go in the next.
+      const placed = await Promise.all([w.append(entries(sealed.slice(0, 4)), buffers[0]), w.append(entries(texts.slice(4, 8))), w.append(entries(sealed.slice(8)), buffers[2])]);
+      await w.close();
+      expect(w.commits).toBe(2);
+      const day1 = fs.readFileSync(journalFile(dir, '2026-11-17.nq'));
+      const day2 = fs.readFileSync(journalFile(dir, '2026-11-18.nq'));
+      expect(day1.toString() + day2.toString().slice(JOURNAL_HEADER.length)).toBe(JOURNAL_HEADER + texts.map((r) => r.text).join(''));
+      placed.flat().forEach((p, i) => {
+        const file = p.path.endsWith('2026-11-17.nq') ? day1 : day2;
+        expect(file.subarray(p.start, p.end).toString()).toBe(texts[i]!.text);
+      });
+      expect(() => w.append(entries(sealed.slice(0, 3)), buffers[0])).toThrow(/3 receipts but the bytes of 4/);
     });
 
     it('resolves an append only once its bytes are in the file', async () => {
