@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { KaizenError, quoteInput } from '../errors.js';
 import { HourFolds } from '../evidence/hour-folds.js';
 import type { EvidenceStore } from '../evidence/store.js';
-import { HOUR_MS, isoWeekOf, parseDuration, parseTimeBound, WEEK_MS } from '../evidence/time.js';
+import { isoWeekOf, parseDuration, parseTimeBound, WEEK_MS } from '../evidence/time.js';
 import { resolveConfig } from '../pipeline/config.js';
 import { parseScenario, type Scenario } from '../pipeline/scenario.js';
 import { type SimulationSummary, simulatedRange } from '../pipeline/simulate.js';
@@ -73,7 +73,7 @@ export async function simulateInto(store: EvidenceStore, o: RunOptions): Promise
   const journaled = journalSlices({
     store,
     queue,
-    hours: Math.ceil((range.toMs - range.fromMs) / HOUR_MS),
+    range,
     folds: o.rollup === false ? undefined : new HourFolds(),
     ...(o.onHour !== undefined && { onHour: o.onHour }),
   });

@@ -131,7 +131,7 @@ export class SliceQueue {
 }
 
 /** Lets I/O callbacks run (a commit's write finishing, its fsync starting) before going on. */
-const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+export const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Simulates on this thread, a slice at a time, with a turn of the event loop after each so that

@@ -28,7 +28,7 @@ const NEEDS_OTHER_ESCAPE = /[^ -~\u0080-\uFFFD]/;
 const NOT_JSON_SAFE = /[^ !#-[\]-~\u0080-\uD7FF\uE000-\uFFFD]/;
 
 /** The term as N-Quads writes it between quotes, or undefined when N3's Writer must escape it. */
-function quotable(value: string): string | undefined {
+export function quotable(value: string): string | undefined {
   if (!NEEDS_ESCAPE.test(value)) return value;
   return NEEDS_OTHER_ESCAPE.test(value) ? undefined : value.replace(/["\\]/g, '\\$&');
 }
@@ -57,7 +57,7 @@ const stringValueText = new Map<string, string>();
  * is JSON-safe and no key is an array index (which a JSON object would put first); otherwise
  * undefined. Equal to quotable(attributesJson(a)) whenever it is defined (receipt-lines.test.ts).
  */
-function attributesText(attributes: Readonly<Record<string, string | number>>): string | undefined {
+export function attributesText(attributes: Readonly<Record<string, string | number>>): string | undefined {
   let keys = Object.keys(attributes);
   for (let i = 1; i < keys.length; i++) {
     if (!((keys[i - 1] as string) < (keys[i] as string))) {
@@ -97,7 +97,7 @@ function attributesText(attributes: Readonly<Record<string, string | number>>): 
  * receipt in turn (`begin`, the fields, `take`). The end of a line after the subject is kept per
  * graph for values that repeat (a class, a component), so that most lines are two strings joined.
  */
-class LineSink implements FieldSink {
+export class LineSink implements FieldSink {
   #iri = '';
   #graph = '';
   #head = '';
@@ -238,8 +238,9 @@ export class ReceiptBytes {
   room(bytes: number): Buffer {
     const need = this.length + bytes;
     if (need > this.#buf.length) {
+      // All of it: a receipt being written is past `length` until it is done.
       const grown = Buffer.allocUnsafe(Math.max(need, 2 * this.#buf.length));
-      this.#buf.copy(grown, 0, 0, this.length);
+      this.#buf.copy(grown);
       this.#buf = grown;
     }
     return this.#buf;
@@ -334,24 +335,6 @@ export function sealEventText(
   prevDigest: string,
 ): SealedText {
   return sealer.seal(sealer.render(event, seq, informedBy, iri, graph, direct), iri, graph, direct, prevDigest);
-}
-
-/**
- * Seals an event's receipt as sealEventText does, writing its journal bytes into `out` instead of
- * returning its text. Returns its digest and how many lines it has.
- */
-export function sealEventBytes(
-  event: KaizenEvent,
-  seq: number,
-  informedBy: string | undefined,
-  iri: string,
-  graph: string,
-  direct: boolean,
-  prevDigest: string,
-  out: ReceiptBytes,
-): { digest: string; lines: number } {
-  const rendered = sealer.render(event, seq, informedBy, iri, graph, direct);
-  return { digest: sealer.sealInto(rendered, iri, graph, direct, prevDigest, out), lines: rendered.lines + 1 };
 }
 
 /** The journal text of a receipt sealed by sealEventBytes, written again from its event and digest. */

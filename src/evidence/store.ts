@@ -52,6 +52,11 @@ export interface QueryOptions {
 }
 
 /** What an append produced; resolved only once the receipts are durable. */
+export interface AppendOptions {
+  /** Called with the sealed receipts, in chain order, before they are written. */
+  readonly onSealed?: (receipts: readonly Receipt[]) => void;
+}
+
 export interface AppendResult {
   readonly receipts: readonly Receipt[];
 }
@@ -96,8 +101,11 @@ export interface RawHourQueries {
 /** Where evidence lives. Every implementation keeps evidence append-only. */
 export interface EvidenceStore {
   readonly readOnly: boolean;
-  /** Records events as receipts; resolves after they are durable (group-committed, fsynced). */
-  appendEvents(events: readonly KaizenEvent[]): Promise<AppendResult>;
+  /**
+   * Records events as receipts; resolves after they are durable (group-committed, fsynced).
+   * `onSealed` sees the receipts as soon as they are sealed, before they are durable.
+   */
+  appendEvents(events: readonly KaizenEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** Seals and records receipts built by the caller, such as rollups. */
   appendReceipts(builders: readonly ReceiptBuilder[]): Promise<AppendResult>;
   /** Brings the partitions a command needs into reach of queries. */

@@ -11,6 +11,7 @@ import {
   EMPTY_CARRY,
   foldColumns,
   type HistogramRow,
+  type HourSummary,
   type RollupCarry,
   rollupReceipt,
   type StatsRow,
@@ -56,7 +57,7 @@ function rowsOf(result: QueryResult, name: string): readonly Record<string, RDF.
 }
 
 /** The carry (open circuits, firing alerts) recorded by the rollup of an hour, if it is loaded. */
-function carryOfRollup(store: EvidenceStore, hour: string): RollupCarry | undefined {
+export function carryOfRollup(store: EvidenceStore, hour: string): RollupCarry | undefined {
   const g = namedNode(rollupGraphIri(hour));
   if (store.match(null, V.type, V.HourRollup, g).length === 0) return undefined;
   const circuits: Record<string, CircuitState> = {};
@@ -89,6 +90,20 @@ function rollupSource(store: EvidenceStore, hour: string): { count: number; dige
 }
 
 type HourRows = { stats: StatsRow[]; histogramRows: HistogramRow[]; transitions: Transition[] };
+
+/** The rows of an hour folded as its receipts were appended. */
+function rowsOfGathered(gathered: FoldedHour): HourRows {
+  return { ...foldColumns(gathered.columns), transitions: gathered.transitions };
+}
+
+/**
+ * The summary of an hour whose every raw receipt this writer folded as it appended them (its
+ * source: the folded count and last digest), after the carry the hour before left open: what
+ * ensureRollups builds for such an hour.
+ */
+export function summaryOfGathered(hour: string, gathered: FoldedHour, carry: RollupCarry): HourSummary {
+  return summariseHour({ hour, sourceCount: gathered.count, sourceDigest: gathered.lastDigest, carry, ...rowsOfGathered(gathered) });
+}
 
 /** The rows of rollup-columns and rollup-transitions (variable → value), typed and folded. */
 function hourRows(columns: readonly Record<string, string | undefined>[], transitions: readonly Record<string, string | undefined>[]): HourRows {
@@ -191,7 +206,7 @@ export async function ensureRollups(store: EvidenceStore, range: TimeRange, opti
       const gathered = gatheredOf.get(hour);
       let rows: HourRows;
       if (gathered !== undefined) {
-        rows = { ...foldColumns(gathered.columns), transitions: gathered.transitions };
+        rows = rowsOfGathered(gathered);
         folded++;
       } else if (parallel !== undefined) {
         const [columns, transitions] = await parallel.rowsOf(hour);

@@ -10,6 +10,7 @@ import type { KaizenEvent } from '../evidence/event.js';
 import { GENESIS_DIGEST, type Receipt } from '../evidence/receipt.js';
 import { ReceiptBytes } from '../evidence/receipt-text.js';
 import {
+  type AppendOptions,
   type AppendResult,
   type EvidenceStore,
   type PartitionRequest,
@@ -38,7 +39,7 @@ import { verifyDataDir } from './verify.js';
 const { namedNode } = DataFactory;
 
 /** How many appends' byte buffers are kept for later appends (as many as are commonly under way at once). */
-const MAX_SPARE_BYTES = 4;
+const MAX_SPARE_BYTES = 16;
 
 export interface EmbeddedStoreOptions {
   readonly dataDir: string;
@@ -122,12 +123,14 @@ export class EmbeddedStore implements EvidenceStore {
     return this.writer;
   }
 
-  async appendEvents(events: readonly KaizenEvent[]): Promise<AppendResult> {
+  async appendEvents(events: readonly KaizenEvent[], options?: AppendOptions): Promise<AppendResult> {
     const writer = this.assertWritable();
     // The receipts' journal bytes are written once, into a buffer kept for the next append.
     const bytes = this.spareBytes.pop() ?? new ReceiptBytes();
     try {
-      return await this.commit(writer, this.chain.sealEventsInto(events, bytes), 'raw', bytes);
+      const receipts = this.chain.sealEventsInto(events, bytes);
+      options?.onSealed?.(receipts);
+      return await this.commit(writer, receipts, 'raw', bytes);
     } finally {
       bytes.reset();
       if (this.spareBytes.length < MAX_SPARE_BYTES) this.spareBytes.push(bytes);

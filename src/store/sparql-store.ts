@@ -10,6 +10,7 @@ import { KaizenError } from '../errors.js';
 import type { KaizenEvent } from '../evidence/event.js';
 import { GENESIS_DIGEST, type Receipt, } from '../evidence/receipt.js';
 import type {
+  AppendOptions,
   AppendResult,
   EvidenceStore,
   PartitionRequest,
@@ -164,9 +165,11 @@ export class SparqlStore implements EvidenceStore {
     if (this.readOnly) throw new KaizenError('KZN_STORE_READONLY', `the store on ${this.endpoint} was opened read-only`);
   }
 
-  async appendEvents(events: readonly KaizenEvent[]): Promise<AppendResult> {
+  async appendEvents(events: readonly KaizenEvent[], options?: AppendOptions): Promise<AppendResult> {
     this.assertWritable();
-    return this.commit(this.chain.sealEvents(events), 'raw');
+    const receipts = this.chain.sealEvents(events);
+    options?.onSealed?.(receipts);
+    return this.commit(receipts, 'raw');
   }
 
   async appendReceipts(builders: readonly ReceiptBuilder[]): Promise<AppendResult> {
