@@ -96,7 +96,8 @@ export async function journalSlices(o: JournalOptions): Promise<{ receipts: numb
       track(appended);
       // A store that seals later than it is called: nothing may be appended before the rollup.
       if (!sealed) await appended;
-      track(appended.then(() => o.onHour?.(h + 1, hours, summary)));
+      // Acknowledged once the rollup and every receipt before it are durable.
+      track(Promise.all(underWay).then(() => o.onHour?.(h + 1, hours, summary)));
       carry = rolled.carryOut;
       rollups++;
     } else {

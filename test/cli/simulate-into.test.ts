@@ -9,7 +9,7 @@ import { loadScenario, simulateInto } from '../../src/cli/run.js';
 import { KaizenError } from '../../src/errors.js';
 import type { KaizenEvent } from '../../src/evidence/event.js';
 import { HourFolds } from '../../src/evidence/hour-folds.js';
-import type { AppendResult } from '../../src/evidence/store.js';
+import type { AppendOptions, AppendResult } from '../../src/evidence/store.js';
 import { HOUR_MS } from '../../src/evidence/time.js';
 import { resolveConfig } from '../../src/pipeline/config.js';
 import { createSimulation } from '../../src/pipeline/simulate.js';
@@ -53,10 +53,38 @@ class FailingStore extends EmbeddedStore {
     super({ dataDir });
   }
 
-  override appendEvents(events: readonly KaizenEvent[]): Promise<AppendResult> {
-    if (++this.appends < this.failFrom) return super.appendEvents(events);
+  override appendEvents(events: readonly KaizenEvent[], options?: AppendOptions): Promise<AppendResult> {
+    if (++this.appends < this.failFrom) return super.appendEvents(events, options);
     return new Promise((_, reject) => setTimeout(() => reject(new KaizenError('KZN_STORE_IO', 'could not write the journal: no space left on the device')), 5));
   }
+}
+
+/**
+ * An embedded store whose `failAt`-th append is sealed (and folded) but then fails as a commit
+ * does: the chain moves back to where the append began at once, and the append rejects a moment later.
+ */
+class RolledBackStore extends EmbeddedStore {
+  appends = 0;
+  constructor(
+    dataDir: string,
+    private readonly failAt: number,
+  ) {
+    super({ dataDir });
+  }
+
+  override appendEvents(events: readonly KaizenEvent[], options?: AppendOptions): Promise<AppendResult> {
+    if (++this.appends !== this.failAt) return super.appendEvents(events, options);
+    const chain = (this as unknown as { chain: { seq: number; digest: string; moveTo(seq: number, digest: string): void } }).chain;
+    const head = { seq: chain.seq, digest: chain.digest };
+    options?.onSealed?.(chainSealed(this, events));
+    chain.moveTo(head.seq, head.digest);
+    return new Promise((_, reject) => setTimeout(() => reject(new KaizenError('KZN_STORE_IO', 'could not write the journal: no space left on the device')), 5));
+  }
+}
+
+/** Seals events on a store's chain without writing them (what a failed commit had sealed). */
+function chainSealed(store: EmbeddedStore, events: readonly KaizenEvent[]) {
+  return (store as unknown as { chain: { sealEvents(e: readonly KaizenEvent[]): Parameters<NonNullable<AppendOptions['onSealed']>>[0] } }).chain.sealEvents(events);
 }
 
 describe('kaizen run, journaling beside the simulation', () => {
@@ -88,4 +116,45 @@ describe('kaizen run, journaling beside the simulation', () => {
     expect(store.appends).toBe(appendsAtFailure);
     await store.close();
   });
+
+  it('writes no rollup for an hour whose last append failed, even when the hour closes before the failure is told', async () => {
+    const dataDir = tempDir();
+    // Twelve appends an hour: the 24th is the last of the second hour, which is rolled up from its folds.
+    const store = new RolledBackStore(dataDir, 24);
+    await expect(simulateInto(store, { ...RUN, env: {}, worker: false })).rejects.toThrow(/not all journaled|no space left/);
+    await store.close();
+    const rollups = fs.readFileSync(path.join(dataDir, 'journal', '2026-11-23.rollup.nq'), 'utf8');
+    expect(rollups.match(/HourRollup>/g)).toHaveLength(1);
+    expect(rollups).toContain('urn:kaizen:rollup:2026-11-23T07');
+    const reader = openEmbeddedStore({ dataDir, readOnly: true });
+    expect((await reader.verify()).ok).toBe(true);
+    await reader.close();
+  });
+
+  it('rolls up through the store hours it held receipts of before the run, each rollup covering all of them', async () => {
+    const dataDir = tempDir();
+    const first = openEmbeddedStore({ dataDir });
+    await simulateInto(first, { ...RUN, env: {}, worker: false });
+    await first.close();
+    // The same hours again, another seed: every hour already holds the first run's receipts.
+    const store = openEmbeddedStore({ dataDir });
+    const again = await simulateInto(store, { ...RUN, seed: 4, env: {}, worker: false });
+    expect(again.rollups).toBe(5);
+    const range = { fromMs: RUN.startMs, toMs: RUN.startMs + 5 * HOUR_MS };
+    const report = await ensureRollups(store, range, { nowMs: range.toMs });
+    // Each hour's latest rollup matches its whole source, both runs' receipts: none is stale.
+    expect(report.built).toEqual([]);
+    expect(report.fresh).toBe(5);
+    const sources = await store.hourSummaries(range);
+    expect([...sources.values()].reduce((n, s) => n + s.count, 0)).toBe(again.receipts + (await receiptsOfFirstRun()));
+    await store.close();
+  });
 });
+
+/** How many receipts the run makes on a fresh store (RUN with its own seed). */
+async function receiptsOfFirstRun(): Promise<number> {
+  const store = openEmbeddedStore({ dataDir: tempDir() });
+  const run = await simulateInto(store, { ...RUN, env: {}, worker: false });
+  await store.close();
+  return run.receipts;
+}
