@@ -89,6 +89,13 @@ describe('receipt lines', () => {
     const r = toReceipt(e, at(3));
     expect(r.lines).toEqual(r.quads.map(quadLine));
     expect(r.digest).toBe(digestOf(r.lines.slice(0, -1), GENESIS_DIGEST));
+    // Twice into bytes: once as its keys and values are first seen, once from the bytes kept for them.
+    for (let i = 0; i < 2; i++) {
+      const bytes = new ReceiptBytes(8);
+      const b = toReceiptBytes(e, at(3), undefined, bytes);
+      expect(bytes.receipts(0, 1).toString('utf8')).toBe(r.text);
+      expect(b.digest).toBe(r.digest);
+    }
   });
 
   it('are the same bytes, digest and line count when sealed into a byte buffer, escapes and non-ASCII included', () => {
