@@ -46,6 +46,7 @@ const bareMs = performance.now() - t0;
 console.log(`pipeline, no-op sink:   ${bare.signals} signals, ${events} events in ${s(bareMs)} = ${Math.round(bare.signals / (bareMs / 1000))} signals/s`);
 gc();
 const store = openEmbeddedStore({ dataDir: dir });
+const cpuBefore = process.cpuUsage();
 t0 = performance.now();
 const run = await simulateInto(store, {
   scenario,
@@ -59,12 +60,14 @@ const run = await simulateInto(store, {
   },
 });
 const runMs = performance.now() - t0;
+// Every thread of the process: the journal's, the simulation worker's and the file system's.
+const runCpu = process.cpuUsage(cpuBefore);
 await store.close();
 const rss = process.resourceUsage().maxRSS * 1024;
 console.log(
-  `pipeline, journaled:    ${run.summary.signals} signals, ${run.receipts} receipts, ${run.rollups} rollups in ${s(runMs)} = ${Math.round(run.summary.signals / (runMs / 1000))} signals/s (${((bareMs / runMs) * 100).toFixed(0)} % of the no-op run's rate); peak RSS ${(rss / 2 ** 30).toFixed(2)} GiB`,
+  `pipeline, journaled:    ${run.summary.signals} signals, ${run.receipts} receipts, ${run.rollups} rollups in ${s(runMs)} = ${Math.round(run.summary.signals / (runMs / 1000))} signals/s (${((bareMs / runMs) * 100).toFixed(0)} % of the no-op run's rate); peak RSS ${(rss / 2 ** 30).toFixed(2)} GiB; CPU ${s(runCpu.user / 1000)} user + ${s(runCpu.system / 1000)} kernel over its threads`,
 );
-Object.assign(out, { signals: run.summary.signals, receipts: run.receipts, bareMs, runMs, peakRssBytes: rss });
+Object.assign(out, { signals: run.summary.signals, receipts: run.receipts, bareMs, runMs, peakRssBytes: rss, runUserMs: runCpu.user / 1000, runKernelMs: runCpu.system / 1000 });
 
 // 1b. The floor the disk sets: the journal's bytes written and fsynced alone, in commits of the
 // size kaizen run makes (5,000 receipts), with no receipt built. What the journaled run cannot go below.
