@@ -99,7 +99,7 @@ function columnsOfFields(r: Receipt): { columns: ReceiptColumns; transition: Tra
 export class HourFolds {
   readonly #hours = new Map<string, Gathering>();
 
-  /** Adds appended raw receipts (in chain order). */
+  /** Adds raw receipts as they are sealed or appended (in chain order). */
   add(receipts: readonly Receipt[]): void {
     let hour = '';
     let h: Gathering | undefined;
