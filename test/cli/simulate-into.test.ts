@@ -9,6 +9,7 @@ import { loadScenario, simulateInto } from '../../src/cli/run.js';
 import { KaizenError } from '../../src/errors.js';
 import type { KaizenEvent } from '../../src/evidence/event.js';
 import { HourFolds } from '../../src/evidence/hour-folds.js';
+import type { Receipt } from '../../src/evidence/receipt.js';
 import type { AppendOptions, AppendResult } from '../../src/evidence/store.js';
 import { HOUR_MS } from '../../src/evidence/time.js';
 import { resolveConfig } from '../../src/pipeline/config.js';
@@ -43,48 +44,35 @@ async function hourByHour(dataDir: string): Promise<void> {
   await store.close();
 }
 
-/** An embedded store whose appends fail from the `failFrom`-th on, a moment after they are made (a commit that fails). */
+/** A store's chain head, as its writer moves it. */
+type Chain = { seq: number; digest: string; moveTo(seq: number, digest: string): void; sealEvents(e: readonly KaizenEvent[]): Receipt[] };
+
+/**
+ * An embedded store whose appends fail from the `failFrom`-th on, a moment after they are made (a
+ * commit that fails). With `rollBack`, only that append fails, as a commit does: it is sealed (and
+ * folded), then the chain moves back to where it began at once, and it rejects a moment later.
+ */
 class FailingStore extends EmbeddedStore {
   appends = 0;
   constructor(
     dataDir: string,
     private readonly failFrom: number,
+    private readonly rollBack = false,
   ) {
     super({ dataDir });
   }
 
   override appendEvents(events: readonly KaizenEvent[], options?: AppendOptions): Promise<AppendResult> {
-    if (++this.appends < this.failFrom) return super.appendEvents(events, options);
+    const n = ++this.appends;
+    if (n < this.failFrom || (this.rollBack && n > this.failFrom)) return super.appendEvents(events, options);
+    if (this.rollBack) {
+      const chain = (this as unknown as { chain: Chain }).chain;
+      const head = { seq: chain.seq, digest: chain.digest };
+      options?.onSealed?.(chain.sealEvents(events));
+      chain.moveTo(head.seq, head.digest);
+    }
     return new Promise((_, reject) => setTimeout(() => reject(new KaizenError('KZN_STORE_IO', 'could not write the journal: no space left on the device')), 5));
   }
-}
-
-/**
- * An embedded store whose `failAt`-th append is sealed (and folded) but then fails as a commit
- * does: the chain moves back to where the append began at once, and the append rejects a moment later.
- */
-class RolledBackStore extends EmbeddedStore {
-  appends = 0;
-  constructor(
-    dataDir: string,
-    private readonly failAt: number,
-  ) {
-    super({ dataDir });
-  }
-
-  override appendEvents(events: readonly KaizenEvent[], options?: AppendOptions): Promise<AppendResult> {
-    if (++this.appends !== this.failAt) return super.appendEvents(events, options);
-    const chain = (this as unknown as { chain: { seq: number; digest: string; moveTo(seq: number, digest: string): void } }).chain;
-    const head = { seq: chain.seq, digest: chain.digest };
-    options?.onSealed?.(chainSealed(this, events));
-    chain.moveTo(head.seq, head.digest);
-    return new Promise((_, reject) => setTimeout(() => reject(new KaizenError('KZN_STORE_IO', 'could not write the journal: no space left on the device')), 5));
-  }
-}
-
-/** Seals events on a store's chain without writing them (what a failed commit had sealed). */
-function chainSealed(store: EmbeddedStore, events: readonly KaizenEvent[]) {
-  return (store as unknown as { chain: { sealEvents(e: readonly KaizenEvent[]): Parameters<NonNullable<AppendOptions['onSealed']>>[0] } }).chain.sealEvents(events);
 }
 
 describe('kaizen run, journaling beside the simulation', () => {
@@ -120,7 +108,7 @@ describe('kaizen run, journaling beside the simulation', () => {
   it('writes no rollup for an hour whose last append failed, even when the hour closes before the failure is told', async () => {
     const dataDir = tempDir();
     // Twelve appends an hour: the 24th is the last of the second hour, which is rolled up from its folds.
-    const store = new RolledBackStore(dataDir, 24);
+    const store = new FailingStore(dataDir, 24, true);
     await expect(simulateInto(store, { ...RUN, env: {}, worker: false })).rejects.toThrow(/not all journaled|no space left/);
     await store.close();
     const rollups = fs.readFileSync(path.join(dataDir, 'journal', '2026-11-23.rollup.nq'), 'utf8');
