@@ -4,7 +4,7 @@
 import { KaizenError } from '../errors.js';
 import type { HourFolds } from '../evidence/hour-folds.js';
 import { type RollupCarry, rollupReceipt } from '../evidence/rollup.js';
-import type { EvidenceStore } from '../evidence/store.js';
+import type { AppendOptions, EvidenceStore } from '../evidence/store.js';
 import { HOUR_MS, hourKey, type TimeRange } from '../evidence/time.js';
 import type { SimulationSummary } from '../pipeline/simulate.js';
 import { carryOfRollup, ensureRollups, summaryOfGathered } from '../query/rollups.js';
@@ -57,7 +57,7 @@ export async function journalSlices(o: JournalOptions): Promise<{ receipts: numb
   };
   // Hours with receipts from before the run: their source is more than this run folded.
   const held = folds === undefined ? new Map() : await store.hourSummaries(o.range);
-  const onSealed = folds === undefined ? undefined : (sealed: Parameters<HourFolds['add']>[0]) => folds.add(sealed);
+  const appendOptions: AppendOptions | undefined = folds === undefined ? undefined : { onSealed: (sealed) => folds.add(sealed) };
   /** What the hour before left open, when it was rolled up here (undefined: go through ensureRollups). */
   let carry: RollupCarry | undefined;
   for (let h = 0; h < hours; h++) {
@@ -71,7 +71,7 @@ export async function journalSlices(o: JournalOptions): Promise<{ receipts: numb
         // Nothing is appended after a failed append: a store takes the next one from the last
         // durable receipt, so it would be journaled after a gap.
         stopIfFailed();
-        track(store.appendEvents(slice.events.slice(i, i + 5000), onSealed === undefined ? undefined : { onSealed }));
+        track(store.appendEvents(slice.events.slice(i, i + 5000), appendOptions));
       }
       receipts += slice.events.length;
       // A slice already waiting is taken without a turn of the event loop: the commits' writes and

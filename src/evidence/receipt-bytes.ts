@@ -3,7 +3,47 @@
 
 import type { KaizenEvent } from './event.js';
 import { attributesJson, DATATYPES, DATE_TIME, type Datatype, DOUBLE, F, FIELDS, type Field, type FieldSink, INTEGER, JSON_TYPE, visitEventFields } from './receipt-fields.js';
-import { attributesText, LineSink, NEEDS_ESCAPE, quotable, type ReceiptBytes, sha256Hex } from './receipt-text.js';
+import { attributesText, LineSink, NEEDS_ESCAPE, quotable, sha256Hex } from './receipt-text.js';
+
+/**
+ * The journal bytes of receipts sealed one after another for one commit, as UTF-8 in one buffer
+ * (grown as needed and reused from commit to commit): the journal writer writes them as they are,
+ * so that a receipt's text is encoded once and never kept as a string.
+ */
+export class ReceiptBytes {
+  #buf: Buffer;
+  /** How many bytes are written. */
+  length = 0;
+  /** Where each receipt's bytes end, in the order they were sealed. */
+  readonly ends: number[] = [];
+
+  constructor(size = 1 << 20) {
+    this.#buf = Buffer.allocUnsafe(size);
+  }
+
+  /** The buffer, with room for `bytes` more after what is written. */
+  room(bytes: number): Buffer {
+    const need = this.length + bytes;
+    if (need > this.#buf.length) {
+      // All of it: a receipt being written is past `length` until it is done.
+      const grown = Buffer.allocUnsafe(Math.max(need, 2 * this.#buf.length));
+      this.#buf.copy(grown);
+      this.#buf = grown;
+    }
+    return this.#buf;
+  }
+
+  /** The bytes of receipts [from, to) in sealing order (a view, valid until the next reset). */
+  receipts(from: number, to: number): Buffer {
+    return this.#buf.subarray(from === 0 ? 0 : (this.ends[from - 1] as number), to === 0 ? 0 : (this.ends[to - 1] as number));
+  }
+
+  /** Forgets what was written, keeping the buffer. */
+  reset(): void {
+    this.length = 0;
+    this.ends.length = 0;
+  }
+}
 
 /** Keeps at most this many byte texts per field (the values kaizen writes repeat; others need no keeping). */
 const CACHE_LIMIT = 10_000;

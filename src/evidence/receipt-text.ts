@@ -219,55 +219,14 @@ interface RenderedBody {
 }
 
 /**
- * The journal bytes of receipts sealed one after another for one commit, as UTF-8 in one buffer
- * (grown as needed and reused from commit to commit): the journal writer writes them as they are,
- * so that a receipt's text is encoded once and never kept as a string.
- */
-export class ReceiptBytes {
-  #buf: Buffer;
-  /** How many bytes are written. */
-  length = 0;
-  /** Where each receipt's bytes end, in the order they were sealed. */
-  readonly ends: number[] = [];
-
-  constructor(size = 1 << 20) {
-    this.#buf = Buffer.allocUnsafe(size);
-  }
-
-  /** The buffer, with room for `bytes` more after what is written. */
-  room(bytes: number): Buffer {
-    const need = this.length + bytes;
-    if (need > this.#buf.length) {
-      // All of it: a receipt being written is past `length` until it is done.
-      const grown = Buffer.allocUnsafe(Math.max(need, 2 * this.#buf.length));
-      this.#buf.copy(grown);
-      this.#buf = grown;
-    }
-    return this.#buf;
-  }
-
-  /** The bytes of receipts [from, to) in sealing order (a view, valid until the next reset). */
-  receipts(from: number, to: number): Buffer {
-    return this.#buf.subarray(from === 0 ? 0 : (this.ends[from - 1] as number), to === 0 ? 0 : (this.ends[to - 1] as number));
-  }
-
-  /** Forgets what was written, keeping the buffer. */
-  reset(): void {
-    this.length = 0;
-    this.ends.length = 0;
-  }
-}
-
-/**
  * Writes and seals event receipts. The body lines are written in sorted order (visitEventFields);
  * to seal them, the previous digest and a newline, then the body, are written as UTF-8 into a
- * buffer and hashed there; the digest line follows the body in the receipt's text.
+ * buffer kept from one receipt to the next and hashed there (fresh memory per receipt cost more in
+ * page faults than the hashing); the digest line follows the body in the receipt's text.
  */
 class TextSealer {
   readonly #lines = new LineSink();
-  readonly #scratch = new ReceiptBytes(64 * 1024);
-  /** The length of the digest line sealInto wrote last, in UTF-16 units. */
-  #lastDigestLine = 0;
+  #scratch = Buffer.allocUnsafe(64 * 1024);
 
   render(event: KaizenEvent, seq: number, informedBy: string | undefined, iri: string, graph: string, direct: boolean): RenderedBody {
     const lines = this.#lines;
@@ -284,37 +243,22 @@ class TextSealer {
     return lines.take();
   }
 
-  /**
-   * Seals a rendered body after `prevDigest` into `out`: the previous digest, a newline and the
-   * body are written and hashed there, the body is moved over the digest and newline, and the
-   * digest line follows it. Returns the digest.
-   */
-  sealInto(rendered: RenderedBody, iri: string, graph: string, direct: boolean, prevDigest: string, out: ReceiptBytes): string {
+  seal(rendered: RenderedBody, iri: string, graph: string, direct: boolean, prevDigest: string): SealedText {
     const body = rendered.text;
     // At most three bytes of UTF-8 per UTF-16 unit; the digest line, escaped by N3 at worst, ten per character of its IRIs.
-    const buf = out.room(3 * (prevDigest.length + 1 + body.length) + 600 + 30 * (iri.length + graph.length));
-    const start = out.length;
-    const bodyAt = start + buf.write(prevDigest, start, 'utf8') + 1;
-    buf[bodyAt - 1] = 0x0a;
-    const bodyEnd = bodyAt + buf.write(body, bodyAt, 'utf8');
-    const digest = sha256Hex(buf.subarray(start, bodyEnd));
-    buf.copyWithin(start, bodyAt, bodyEnd);
-    const end = start + (bodyEnd - bodyAt);
-    const digestLine = this.digestLine(iri, graph, direct, digest);
-    this.#lastDigestLine = digestLine.length;
-    out.length = end + buf.write(digestLine, end, 'utf8');
-    out.ends.push(out.length);
-    return digest;
-  }
-
-  seal(rendered: RenderedBody, iri: string, graph: string, direct: boolean, prevDigest: string): SealedText {
+    const room = 3 * (prevDigest.length + 1 + body.length) + 600 + 30 * (iri.length + graph.length);
+    if (this.#scratch.length < room) this.#scratch = Buffer.allocUnsafe(Math.max(room, 2 * this.#scratch.length));
     const scratch = this.#scratch;
-    scratch.reset();
-    const digest = this.sealInto(rendered, iri, graph, direct, prevDigest, scratch);
-    const bytes = scratch.receipts(0, 1);
+    let at = scratch.write(prevDigest, 0, 'utf8');
+    scratch[at++] = 0x0a;
+    at += scratch.write(body, at, 'utf8');
+    const digest = sha256Hex(scratch.subarray(0, at));
+    const digestLine = this.digestLine(iri, graph, direct, digest);
+    const from = prevDigest.length + 1;
+    const to = at + scratch.write(digestLine, at, 'utf8');
     // Read back as one flat string (the body was a tree of its parts): for ASCII, a plain copy.
-    const ascii = bytes.length === rendered.text.length + this.#lastDigestLine;
-    return { digest, text: bytes.toString(ascii ? 'latin1' : 'utf8'), lines: rendered.lines + 1 };
+    const ascii = to - from === body.length + digestLine.length;
+    return { digest, text: scratch.toString(ascii ? 'latin1' : 'utf8', from, to), lines: rendered.lines + 1 };
   }
 }
 

@@ -5,9 +5,9 @@ import { DataFactory, type NamedNode, type Quad, type Quad_Object, Writer } from
 import { KaizenError, quoteInput } from '../errors.js';
 import type { KaizenEvent } from './event.js';
 import { eventTypeInfo, eventTypeOfClass, isPillar } from './event-types.js';
-import { sealEventBytes } from './receipt-bytes.js';
+import { type ReceiptBytes, sealEventBytes } from './receipt-bytes.js';
 import { attributesJson, type Datatype, type Field, type FieldSink, visitEventFields } from './receipt-fields.js';
-import { eventReceiptText, NEEDS_ESCAPE, type ReceiptBytes, sealEventText, sha256Hex } from './receipt-text.js';
+import { eventReceiptText, NEEDS_ESCAPE, sealEventText, sha256Hex } from './receipt-text.js';
 import { hourKey } from './time.js';
 import { hourGraphIri, KZ, receiptIri, V } from './vocabulary.js';
 

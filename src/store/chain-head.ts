@@ -4,7 +4,7 @@
 
 import type { KaizenEvent } from '../evidence/event.js';
 import { type ChainPosition, checkSealed, GENESIS_DIGEST, type Receipt, toReceipt, toReceiptBytes } from '../evidence/receipt.js';
-import type { ReceiptBytes } from '../evidence/receipt-text.js';
+import type { ReceiptBytes } from '../evidence/receipt-bytes.js';
 import type { ReceiptBuilder } from '../evidence/store.js';
 import { receiptIri } from '../evidence/vocabulary.js';
 

@@ -8,7 +8,7 @@ import { DataFactory, type Quad } from 'n3';
 import { KaizenError } from '../errors.js';
 import type { KaizenEvent } from '../evidence/event.js';
 import { GENESIS_DIGEST, type Receipt } from '../evidence/receipt.js';
-import { ReceiptBytes } from '../evidence/receipt-text.js';
+import { ReceiptBytes } from '../evidence/receipt-bytes.js';
 import {
   type AppendOptions,
   type AppendResult,

@@ -5,7 +5,7 @@ import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KaizenError } from '../errors.js';
 import type { Receipt } from '../evidence/receipt.js';
-import type { ReceiptBytes } from '../evidence/receipt-text.js';
+import type { ReceiptBytes } from '../evidence/receipt-bytes.js';
 import { dayKey } from '../evidence/time.js';
 import { JOURNAL_HEADER, type JournalKind, journalDir, journalFileName } from './journal.js';
 

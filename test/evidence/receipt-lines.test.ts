@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type KaizenEvent, parseEvent } from '../../src/evidence/event.js';
 import { digestOf, GENESIS_DIGEST, quadLine, toReceipt, toReceiptBytes, visitReceiptFields } from '../../src/evidence/receipt.js';
-import { ReceiptBytes } from '../../src/evidence/receipt-text.js';
+import { ReceiptBytes } from '../../src/evidence/receipt-bytes.js';
 import { fixtureEvents } from '../store/support.js';
 import { eventJson } from './arbitraries.js';
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { KaizenEvent } from '../../src/evidence/event.js';
 import { GENESIS_DIGEST, type Receipt, toReceipt, toReceiptBytes } from '../../src/evidence/receipt.js';
-import { ReceiptBytes } from '../../src/evidence/receipt-text.js';
+import { ReceiptBytes } from '../../src/evidence/receipt-bytes.js';
 import { JOURNAL_HEADER, listJournalFiles, readTail, scanReceipts } from '../../src/store/journal.js';
 import { JournalWriter } from '../../src/store/journal-writer.js';
 import { event, journalFile, someEvents, useTempDirs } from './support.js';
