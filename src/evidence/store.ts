@@ -51,12 +51,13 @@ export interface QueryOptions {
   readonly timeoutMs?: number;
 }
 
-/** What an append produced; resolved only once the receipts are durable. */
+/** How to append events. */
 export interface AppendOptions {
   /** Called with the sealed receipts, in chain order, before they are written. */
   readonly onSealed?: (receipts: readonly Receipt[]) => void;
 }
 
+/** What an append produced; resolved only once the receipts are durable. */
 export interface AppendResult {
   readonly receipts: readonly Receipt[];
 }
