@@ -2,7 +2,7 @@
 // in the same run: `node --expose-gc dist/bench/pipeline.js [--days 7] [--rate 1] [--only-pipeline]`.
 //   1. the pipeline with a no-op evidence sink (simulation only) against the same run journaled
 //      with each hour rolled up (kaizen run), on the default week, and the floor the disk sets:
-//      the journal's bytes written and fsynced alone;
+//      the journal's bytes written and fsynced alone, and the receipts sealed alone;
 //   2. the full analysis of that week from its rollups (SPARQL) against a hand-written scan of the
 //      same rollups computing the same figures, end to end from a fresh reader;
 //   3. the 5-Whys of the outage's first circuit opening;
@@ -13,12 +13,15 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadScenario, simulateInto } from '../src/cli/run.js';
+import type { KaizenEvent } from '../src/evidence/event.js';
+import { ReceiptBytes } from '../src/evidence/receipt-bytes.js';
 import { HOUR_MS, isoWeekOf } from '../src/evidence/time.js';
 import { V } from '../src/evidence/vocabulary.js';
 import { simulate } from '../src/pipeline/simulate.js';
 import { analyzeFacts, analyzeWindow } from '../src/query/analyze.js';
 import { loadSlos } from '../src/query/slo-files.js';
 import { whyOfReceipt } from '../src/query/why.js';
+import { ChainHead } from '../src/store/chain-head.js';
 import { openEmbeddedStore } from '../src/store/embedded-store.js';
 import { scanWindowFacts } from './scan-facts.js';
 import { CLI, gc, median, ROOT } from './util.js';
@@ -91,6 +94,45 @@ Object.assign(out, { signals: run.summary.signals, receipts: run.receipts, bareM
     `disk floor:             ${(journalBytes / 2 ** 30).toFixed(2)} GiB of journal written and fsynced alone in ${commits} commits: ${s(floorMs)} (${(cpu.system / 1e6).toFixed(1)} s of it kernel CPU); the no-op run's time plus that floor = ${(((bareMs + floorMs) / runMs) * 100).toFixed(0)} % of the journaled run's`,
   );
   Object.assign(out, { journalBytes, floorMs, floorKernelMs: cpu.system / 1000 });
+}
+
+// 1c. The CPU the receipts take to seal alone (rendered into journal bytes and hashed into the
+// chain, as kaizen run's journal thread does), the same week simulated again on this thread but
+// timed around the sealing only, with nothing written. With the simulation's time and the disk
+// floor's kernel CPU, the work the journaled run must do somewhere on this machine's two cores:
+// the best it could do as it is sealed, if that work were split evenly over both with nothing
+// spent handing events from one thread to the other.
+{
+  gc();
+  const chain = new ChainHead('local');
+  const bytes = new ReceiptBytes();
+  let pending: KaizenEvent[] = [];
+  let sealMs = 0;
+  const seal = (): void => {
+    const t = performance.now();
+    chain.sealEventsInto(pending, bytes);
+    sealMs += performance.now() - t;
+    bytes.reset();
+    pending = [];
+  };
+  simulate({
+    scenario,
+    seed: 7,
+    startMs,
+    durationMs,
+    rate,
+    sink: (e) => {
+      pending.push(e);
+      if (pending.length === 5000) seal();
+    },
+  });
+  seal();
+  const floorKernelMs = out.floorKernelMs as number;
+  const bestMs = Math.max(bareMs, sealMs, out.floorMs as number, (bareMs + sealMs + floorKernelMs) / 2);
+  console.log(
+    `sealing alone:          ${chain.seq} receipts sealed into journal bytes in ${s(sealMs)} of this thread; no-op run ${s(bareMs)} + sealing + the disk floor's kernel CPU ${s(floorKernelMs)}, over 2 cores: at best ${s(bestMs)} = ${((bareMs / bestMs) * 100).toFixed(0)} % of the no-op run's rate`,
+  );
+  Object.assign(out, { sealMs, bestJournaledMs: bestMs });
 }
 if (process.argv.includes('--only-pipeline')) {
   // Part 1 alone: while tuning the write path, the analysis and the review are not wanted.
